@@ -84,6 +84,8 @@ export interface ScanIssues {
   noMessageId: number;
   /** `<synthetic>` lines that are not API errors ("No response requested.") */
   syntheticNoResponse: number;
+  /** usage lines without a parseable timestamp (cannot be dated) */
+  noTimestamp: number;
   emptyFiles: number;
   unreadableFiles: { path: string; error: string }[];
 }
@@ -112,6 +114,7 @@ export function emptyIssues(): ScanIssues {
     concatenatedLines: 0,
     noMessageId: 0,
     syntheticNoResponse: 0,
+    noTimestamp: 0,
     emptyFiles: 0,
     unreadableFiles: [],
   };
