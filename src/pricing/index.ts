@@ -1,0 +1,152 @@
+/**
+ * Pricing stage: turns a request's model, date and token counts into USD.
+ * Prices are data (`data/prices.json`, optionally overridden by a LiteLLM file);
+ * everything here is a pure function of that data. Rules: docs/pricing.md.
+ * @module
+ */
+
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { CompiledModel } from './_compiled.js';
+import { costUSD, noCacheCostUSD, selectUnitPrices } from './_compute.js';
+import { type CompiledOverrides, compileOverrides, NO_OVERRIDES } from './_litellm.js';
+import { normalizeModelId } from './_model-id.js';
+import { type CompiledTable, compileTable, isRecord, lookupKey } from './_table.js';
+import type { LiteLLMJson, PriceTable } from './types.js';
+
+export type {
+  FastTier,
+  LiteLLMEntry,
+  LiteLLMJson,
+  LongContextTier,
+  ModelEntry,
+  PricePeriod,
+  PriceTable,
+  PriceTier,
+  UnitPrices,
+} from './types.js';
+
+export interface PriceInput {
+  model: string;
+  /** ms since epoch */
+  timestamp: number;
+  input: number;
+  cacheWrite5m: number;
+  cacheWrite1h: number;
+  cacheRead: number;
+  output: number;
+  /** `usage.speed`: 'fast' | 'standard' | null */
+  speed: string | null;
+  /** `usage.inference_geo` */
+  inferenceGeo: string | null;
+}
+
+export interface PricedCost {
+  costUSD: number;
+  /** every input token at the input price, output at the output price (same tier and modifiers) */
+  noCacheCostUSD: number;
+  modelKey: string;
+}
+
+export interface Pricing {
+  /** null when the model is unknown (never price unknown models at 0) */
+  price(req: PriceInput): PricedCost | null;
+  /** canonical key ('claude-sonnet-4-5') or null if unknown */
+  resolve(model: string): string | null;
+  /** short display name for tables ('Sonnet 4.5'); unknown models return the id itself */
+  displayName(model: string): string;
+  /** the unit prices (USD per token) in force for this request, or null when the model is unknown */
+  unitPrices(req: PriceInput): { input: number; output: number; cacheWrite5m: number; cacheWrite1h: number; cacheRead: number } | null;
+}
+
+/** Where the built-in table lives; `../../data` holds from both `src/pricing` and `dist/pricing`. */
+const BUILTIN_TABLE_URL = new URL('../../data/prices.json', import.meta.url);
+
+/**
+ * Read the built-in price table and, when given, a LiteLLM-format override file.
+ * Throws an Error naming the file when either cannot be read or parsed.
+ */
+export function loadPricing(opts?: { overrideFile?: string }): Pricing {
+  const builtinFile = fileURLToPath(BUILTIN_TABLE_URL);
+  const table = readJson(builtinFile) as PriceTable;
+  const file = opts?.overrideFile;
+  if (file === undefined) return buildPricing(table, undefined, builtinFile);
+  const overrides = readJson(file);
+  if (!isRecord(overrides)) throw new Error(`pricing file ${file}: expected a JSON object of model entries`);
+  return buildPricing(table, overrides, builtinFile);
+}
+
+/** Pure constructor over an in-memory table (and optional LiteLLM overrides). Throws on an invalid table. */
+export function createPricing(table: PriceTable, overrides?: LiteLLMJson): Pricing {
+  return buildPricing(table, overrides, 'price table');
+}
+
+// --- internal ---
+
+function buildPricing(table: PriceTable, overrides: LiteLLMJson | undefined, source: string): Pricing {
+  const compiled = compileTable(table, source);
+  const extra = overrides === undefined ? NO_OVERRIDES : compileOverrides(overrides, compiled);
+  const find = (id: string): CompiledModel | null => findModel(compiled, extra, id);
+
+  const unitPricesPerMillion = (req: PriceInput) => {
+    const model = find(req.model);
+    if (model === null) return null;
+    const prices = selectUnitPrices(model, {
+      timestamp: req.timestamp,
+      totalInput: req.input + req.cacheWrite5m + req.cacheWrite1h + req.cacheRead,
+      fast: req.speed === 'fast' || normalizeModelId(req.model)?.fast === true,
+      inferenceGeo: req.inferenceGeo,
+    });
+    return { model, prices };
+  };
+
+  return {
+    price(req) {
+      const found = unitPricesPerMillion(req);
+      if (found === null) return null;
+      return {
+        costUSD: costUSD(req, found.prices),
+        noCacheCostUSD: noCacheCostUSD(req, found.prices),
+        modelKey: found.model.key,
+      };
+    },
+    resolve: (id) => find(id)?.key ?? null,
+    displayName: (id) => find(id)?.displayName ?? id,
+    unitPrices(req) {
+      const found = unitPricesPerMillion(req);
+      if (found === null) return null;
+      const p = found.prices;
+      const perToken = (perMillion: number): number => Number((perMillion / 1_000_000).toPrecision(12));
+      return {
+        input: perToken(p.input),
+        output: perToken(p.output),
+        cacheWrite5m: perToken(p.cacheWrite5m),
+        cacheWrite1h: perToken(p.cacheWrite1h),
+        cacheRead: perToken(p.cacheRead),
+      };
+    },
+  };
+}
+
+function findModel(table: CompiledTable, overrides: CompiledOverrides, id: string): CompiledModel | null {
+  const exact = overrides.exact.get(id.trim().toLowerCase());
+  if (exact !== undefined) return exact;
+  const key = lookupKey(id);
+  const builtinKey = table.index.get(key);
+  if (builtinKey !== undefined) return overrides.replace.get(builtinKey) ?? table.models.get(builtinKey) ?? null;
+  return overrides.added.get(key) ?? null;
+}
+
+function readJson(file: string): unknown {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (cause) {
+    throw new Error(`pricing file ${file}: cannot read (${(cause as Error).message})`, { cause });
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (cause) {
+    throw new Error(`pricing file ${file}: invalid JSON (${(cause as Error).message})`, { cause });
+  }
+}
