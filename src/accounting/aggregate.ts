@@ -1,0 +1,125 @@
+// Sums of priced requests. Every figure follows usage-accounting.md:
+// hit rate = cacheRead / (input + write5m + write1h + read), token-weighted.
+import type { ApiErrorRecord, RequestRecord } from '../domain/types.js';
+
+/** A request with its price (null cost = unknown model, never priced at 0). */
+export interface PricedRequest {
+  r: RequestRecord;
+  costUSD: number | null;
+  noCacheCostUSD: number | null;
+}
+
+/** The token and cost fields every report row carries (see docs/json.md). */
+export interface Totals {
+  requests: number;
+  sessions: number;
+  apiErrors: number;
+  inputTokens: number;
+  outputTokens: number;
+  cacheWrite5mTokens: number;
+  cacheWrite1hTokens: number;
+  cacheReadTokens: number;
+  /** input + output: what the requests would be without any cache fields */
+  nonCachedTokens: number;
+  /** input + writes + read + output */
+  totalTokens: number;
+  hitRate: number;
+  costUSD: number;
+  noCacheCostUSD: number;
+  /** requests of models with no known price; their tokens are counted, their cost is not */
+  unpricedRequests: number;
+}
+
+export interface Accumulator {
+  requests: number;
+  apiErrors: number;
+  sessions: Set<string>;
+  input: number;
+  output: number;
+  w5: number;
+  w1: number;
+  read: number;
+  cost: number;
+  noCache: number;
+  unpriced: number;
+}
+
+export function newAccumulator(): Accumulator {
+  return { requests: 0, apiErrors: 0, sessions: new Set(), input: 0, output: 0, w5: 0, w1: 0, read: 0, cost: 0, noCache: 0, unpriced: 0 };
+}
+
+export function addRequest(a: Accumulator, p: PricedRequest): void {
+  const r = p.r;
+  a.requests++;
+  a.sessions.add(r.sessionId);
+  a.input += r.input;
+  a.output += r.output;
+  a.w5 += r.cacheWrite5m;
+  a.w1 += r.cacheWrite1h;
+  a.read += r.cacheRead;
+  if (p.costUSD === null) a.unpriced++;
+  else {
+    a.cost += p.costUSD;
+    a.noCache += p.noCacheCostUSD ?? 0;
+  }
+}
+
+export function addApiError(a: Accumulator, e: ApiErrorRecord): void {
+  a.apiErrors++;
+  a.sessions.add(e.sessionId);
+}
+
+/** total input of a set of requests: input + writes + read */
+export function totalInput(t: { input: number; w5: number; w1: number; read: number }): number {
+  return t.input + t.w5 + t.w1 + t.read;
+}
+
+export function hitRate(read: number, total: number): number {
+  return total > 0 ? read / total : 0;
+}
+
+/** Rounds dollars to 1e-6 so JSON stays readable and sums stay stable. */
+export function usd(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}
+
+export function finishTotals(a: Accumulator): Totals {
+  const total = totalInput(a);
+  return {
+    requests: a.requests,
+    sessions: a.sessions.size,
+    apiErrors: a.apiErrors,
+    inputTokens: a.input,
+    outputTokens: a.output,
+    cacheWrite5mTokens: a.w5,
+    cacheWrite1hTokens: a.w1,
+    cacheReadTokens: a.read,
+    nonCachedTokens: a.input + a.output,
+    totalTokens: total + a.output,
+    hitRate: hitRate(a.read, total),
+    costUSD: usd(a.cost),
+    noCacheCostUSD: usd(a.noCache),
+    unpricedRequests: a.unpriced,
+  };
+}
+
+/** Groups requests (and API errors) by a key; returns accumulators in insertion order. */
+export function groupBy(
+  requests: PricedRequest[],
+  errors: ApiErrorRecord[],
+  keyOfRequest: (p: PricedRequest) => string,
+  keyOfError: ((e: ApiErrorRecord) => string) | null,
+): Map<string, Accumulator> {
+  const m = new Map<string, Accumulator>();
+  const get = (k: string): Accumulator => {
+    let a = m.get(k);
+    if (!a) {
+      a = newAccumulator();
+      m.set(k, a);
+    }
+    return a;
+  };
+  for (const p of requests) addRequest(get(keyOfRequest(p)), p);
+  if (keyOfError) for (const e of errors) addApiError(get(keyOfError(e)), e);
+  return m;
+}

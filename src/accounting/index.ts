@@ -1,0 +1,61 @@
+// Public face of the accounting stage: filter and price the scanned records.
+import type { ApiErrorRecord, ConversationEvent, RequestRecord } from '../domain/types.js';
+import type { Pricing } from '../pricing/index.js';
+import type { Calendar } from './time.js';
+import type { PricedRequest } from './aggregate.js';
+
+export * from './aggregate.js';
+export * from './time.js';
+
+export interface Filters {
+  /** inclusive local dates 'YYYY-MM-DD' */
+  since: string | null;
+  until: string | null;
+  /** case-insensitive substring of the project directory name */
+  project: string | null;
+}
+
+export interface Dataset {
+  requests: PricedRequest[];
+  apiErrors: ApiErrorRecord[];
+  events: ConversationEvent[];
+  calendar: Calendar;
+  /** [from, to) epoch ms covered by the filters, null where open */
+  range: { from: number | null; to: number | null };
+}
+
+function nextDay(date: string): string {
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+  const t = new Date(Date.UTC(y, m - 1, d + 1));
+  return t.toISOString().slice(0, 10);
+}
+
+export function projectMatches(project: string, filter: string | null): boolean {
+  return filter === null || project.toLowerCase().includes(filter.toLowerCase());
+}
+
+/** Applies the filters and prices every remaining request once, at its model and date. */
+export function prepareDataset(
+  scan: { requests: RequestRecord[]; apiErrors: ApiErrorRecord[]; events: ConversationEvent[] },
+  pricing: Pricing,
+  calendar: Calendar,
+  filters: Filters,
+): Dataset {
+  const from = filters.since ? calendar.startOfDay(filters.since) : null;
+  const to = filters.until ? calendar.startOfDay(nextDay(filters.until)) : null;
+  const keep = (ts: number, project: string): boolean =>
+    (from === null || ts >= from) && (to === null || ts < to) && projectMatches(project, filters.project);
+  const requests: PricedRequest[] = [];
+  for (const r of scan.requests) {
+    if (!keep(r.timestamp, r.project)) continue;
+    const c = pricing.price(r);
+    requests.push({ r, costUSD: c ? c.costUSD : null, noCacheCostUSD: c ? c.noCacheCostUSD : null });
+  }
+  return {
+    requests,
+    apiErrors: scan.apiErrors.filter((e) => keep(e.timestamp, e.project)),
+    events: scan.events.filter((e) => keep(e.timestamp, e.project)),
+    calendar,
+    range: { from, to },
+  };
+}

@@ -1,0 +1,157 @@
+#!/usr/bin/env node
+// cachelens command line: parses options, loads data, builds a report object,
+// prints it. Every command has --json, --csv, --md and the shared filters.
+import fs from 'node:fs';
+import path from 'node:path';
+import { Command, Option } from 'commander';
+import type { PeriodKind } from '../accounting/index.js';
+import { writeDemoTree } from '../demo/index.js';
+import { buildOverview, parsePlan } from '../report/overview.js';
+import { buildSession, buildSessions, resolveSessionId } from '../report/sessions.js';
+import { CliError, isCliError } from './errors.js';
+import { loadData, type CommonOptions } from './load.js';
+import { formatOf, paintFor, printJson, renderBlocks, terminalWidth, type OutputOptions } from './output.js';
+import { overviewBlocks, sessionBlocks, sessionsBlocks } from './views.js';
+
+type Opts = CommonOptions & OutputOptions;
+
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+const VERSION = packageVersion();
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+function withCommon(cmd: Command): Command {
+  return cmd
+    .option('--dir <path>', 'Claude config dir or its projects/ dir (repeatable; replaces CLAUDE_CONFIG_DIR and the defaults)', collect)
+    .option('--since <date>', 'first day to include (YYYY-MM-DD, in --tz)')
+    .option('--until <date>', 'last day to include (YYYY-MM-DD, in --tz)')
+    .option('--tz <zone>', 'IANA time zone for days and weeks (default: the system zone)')
+    .option('--project <text>', 'only projects whose directory name contains this text')
+    .option('--pricing <file>', 'LiteLLM-format JSON that overrides or extends the built-in price table')
+    .option('--json', 'print the report object as JSON (docs/json.md)')
+    .option('--csv', 'print the tables as CSV')
+    .option('--md', 'print the tables as Markdown')
+    .option('--no-color', 'no colours (NO_COLOR is honoured too)');
+}
+
+/** Tells the user where we looked before showing the demo (stderr, so --json stays clean). */
+function noteNotFound(looked: string[] | null): void {
+  if (!looked) return;
+  process.stderr.write(
+    `No Claude Code transcripts found (looked in: ${looked.join(', ') || 'nothing'}).\n` +
+      `Showing built-in DEMO data. Point cachelens at your data with --dir or CLAUDE_CONFIG_DIR.\n`,
+  );
+}
+
+async function runReport(o: Opts & { by: string; plan?: string; top: string }): Promise<void> {
+  const by = o.by as PeriodKind;
+  if (!['day', 'week', 'month'].includes(by)) throw new CliError(`--by expects day, week or month, got '${o.by}'`);
+  const plan = o.plan === undefined ? null : parsePlan(o.plan);
+  if (o.plan !== undefined && !plan) throw new CliError(`--plan expects pro, max5, max20 or a USD amount per month, got '${o.plan}'`);
+  const top = Number(o.top);
+  if (!Number.isInteger(top) || top < 1) throw new CliError(`--top expects a positive whole number, got '${o.top}'`);
+  const { ds, pricing, meta, notFound } = await loadData(o, VERSION);
+  noteNotFound(notFound);
+  const report = buildOverview(ds, pricing, meta, { by, plan, since: meta.filters.since, until: meta.filters.until });
+  const format = formatOf(o);
+  if (format === 'json') return printJson(report);
+  process.stdout.write(renderBlocks(overviewBlocks(report, paintFor(o), { top }), format, paintFor(o), terminalWidth()));
+}
+
+async function runSessions(o: Opts): Promise<void> {
+  const { ds, meta, notFound } = await loadData(o, VERSION);
+  noteNotFound(notFound);
+  const report = buildSessions(ds, meta);
+  const format = formatOf(o);
+  if (format === 'json') return printJson(report);
+  process.stdout.write(renderBlocks(sessionsBlocks(report, paintFor(o)), format, paintFor(o), terminalWidth()));
+}
+
+async function runSession(id: string, o: Opts): Promise<void> {
+  const { ds, pricing, meta, notFound } = await loadData(o, VERSION);
+  noteNotFound(notFound);
+  let sessionId: string;
+  try {
+    sessionId = resolveSessionId(ds, id);
+  } catch (err) {
+    throw new CliError((err as Error).message, 'list sessions with: cachelens sessions');
+  }
+  const report = buildSession(ds, pricing, meta, sessionId);
+  const format = formatOf(o);
+  if (format === 'json') return printJson(report);
+  process.stdout.write(renderBlocks(sessionBlocks(report, paintFor(o)), format, paintFor(o), terminalWidth()));
+}
+
+function runDemo(dir: string | undefined): void {
+  const target = path.resolve(dir ?? 'cachelens-demo');
+  const manifest = writeDemoTree(target);
+  process.stdout.write(
+    `Wrote the cachelens demo config dir to ${target} (${manifest.sessions.length} sessions in ${manifest.projects.length} projects).\n` +
+      `Try: cachelens report --dir ${JSON.stringify(target)}\n`,
+  );
+}
+
+export function buildProgram(): Command {
+  const program = new Command()
+    .name('cachelens')
+    .description('Where your Claude prompt-cache money goes: tokens, hit rates and dollars from Claude Code transcripts. Offline; nothing leaves the machine.')
+    .version(VERSION)
+    .showHelpAfterError('(run with --help for usage)');
+
+  withCommon(
+    program
+      .command('report', { isDefault: true })
+      .description('overview: totals, cost with and without caching, by period, model and project')
+      .addOption(new Option('--by <period>', 'period rows: day, week or month').default('week'))
+      .option('--plan <plan>', 'add a subscription cost for the same period: pro, max5, max20 or USD per month')
+      .option('--top <n>', 'projects to list in tables', '10'),
+  ).action((o) => runReport(o));
+
+  withCommon(program.command('sessions').description('one row per session, newest first')).action((o) => runSessions(o));
+
+  withCommon(
+    program
+      .command('session')
+      .argument('<id>', "session id, a unique prefix of one, or 'latest'")
+      .description('per-session cache report with one row per request'),
+  ).action((id: string, o) => runSession(id, o));
+
+  program
+    .command('demo')
+    .argument('[dir]', 'where to write the demo config dir', 'cachelens-demo')
+    .description('write the built-in demo transcripts (a generated Claude config dir) to DIR')
+    .action((dir: string) => runDemo(dir));
+
+  return program;
+}
+
+async function main(): Promise<void> {
+  try {
+    await buildProgram().parseAsync(process.argv);
+  } catch (err) {
+    if (isCliError(err)) {
+      process.stderr.write(`cachelens: ${err.message}\n${err.hint ? `hint: ${err.hint}\n` : ''}`);
+      process.exitCode = err.exitCode;
+      return;
+    }
+    process.stderr.write(`cachelens: unexpected error: ${(err as Error).stack ?? String(err)}\n`);
+    process.exitCode = 2;
+  }
+}
+
+// stdout closed early (e.g. `| head`): stop quietly
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+});
+
+await main();
