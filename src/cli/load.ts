@@ -32,7 +32,7 @@ const DEMO_STAMP = '.cachelens-demo';
 
 /** Writes (once per version) and returns the demo config dir in the user cache. */
 export function ensureDemoDir(version: string): string {
-  const dir = path.join(userCacheDir(), 'demo');
+  const dir = path.join(userCacheDir(), `demo-${version}`);
   const stamp = path.join(dir, DEMO_STAMP);
   try {
     if (fs.readFileSync(stamp, 'utf8') === version) return dir;

@@ -3,7 +3,7 @@
 // can each reduce their files and the main thread can merge their results in
 // any order and still get the same records.
 import type { ApiErrorRecord, ConversationEvent, RequestRecord } from '../domain/types.js';
-import type { LineContext, LineOutcome } from './line.js';
+import type { LineContext, LineOutcome, LineUsage } from './line.js';
 
 /** A request record plus where its token counts came from (for deterministic ties). */
 export interface ScanRecord extends RequestRecord {
@@ -32,33 +32,44 @@ function before(aTs: number, aFile: string, aOff: number, bTs: number, bFile: st
   return aOff < bOff;
 }
 
+type Tokens = Pick<ScanRecord, 'input' | 'cacheWrite5m' | 'cacheWrite1h' | 'cacheRead' | 'output' | 'speed' | 'inferenceGeo'>;
+type Attribution = Pick<ScanRecord, 'sessionId' | 'cwd' | 'agentId' | 'model' | 'version'>;
+
+/** Tokens: the line with the largest output_tokens; ties go to the earlier line. */
+function mergeTokens(a: ScanRecord, t: Tokens, ts: number, file: string, offset: number): void {
+  if (t.output > a.output || (t.output === a.output && before(ts, file, offset, a.tokTimestamp, a.tokFile, a.tokOffset))) {
+    a.input = t.input;
+    a.cacheWrite5m = t.cacheWrite5m;
+    a.cacheWrite1h = t.cacheWrite1h;
+    a.cacheRead = t.cacheRead;
+    a.output = t.output;
+    a.speed = t.speed;
+    a.inferenceGeo = t.inferenceGeo;
+    a.tokTimestamp = ts;
+    a.tokFile = file;
+    a.tokOffset = offset;
+  }
+}
+
+/** Time and attribution: the earliest line. */
+function mergeAttribution(a: ScanRecord, t: Attribution, project: string, ts: number, file: string, offset: number): void {
+  if (before(ts, file, offset, a.timestamp, a.file, a.offset)) {
+    a.timestamp = ts;
+    a.sessionId = t.sessionId;
+    a.project = project;
+    a.cwd = t.cwd;
+    a.agentId = t.agentId;
+    a.model = t.model;
+    a.version = t.version;
+    a.file = file;
+    a.offset = offset;
+  }
+}
+
 /** Merges `b` into `a` (mutating `a`). */
 export function mergeRecord(a: ScanRecord, b: ScanRecord): void {
-  // tokens: the line with the largest output_tokens; ties go to the earlier line
-  if (b.output > a.output || (b.output === a.output && before(b.tokTimestamp, b.tokFile, b.tokOffset, a.tokTimestamp, a.tokFile, a.tokOffset))) {
-    a.input = b.input;
-    a.cacheWrite5m = b.cacheWrite5m;
-    a.cacheWrite1h = b.cacheWrite1h;
-    a.cacheRead = b.cacheRead;
-    a.output = b.output;
-    a.speed = b.speed;
-    a.inferenceGeo = b.inferenceGeo;
-    a.tokTimestamp = b.tokTimestamp;
-    a.tokFile = b.tokFile;
-    a.tokOffset = b.tokOffset;
-  }
-  // attribution and time: the earliest line
-  if (before(b.timestamp, b.file, b.offset, a.timestamp, a.file, a.offset)) {
-    a.timestamp = b.timestamp;
-    a.sessionId = b.sessionId;
-    a.project = b.project;
-    a.cwd = b.cwd;
-    a.agentId = b.agentId;
-    a.model = b.model;
-    a.version = b.version;
-    a.file = b.file;
-    a.offset = b.offset;
-  }
+  mergeTokens(a, b, b.tokTimestamp, b.tokFile, b.tokOffset);
+  mergeAttribution(a, b, b.project, b.timestamp, b.file, b.offset);
 }
 
 function mergeError(map: Map<string, ApiErrorRecord>, e: ApiErrorRecord): void {
@@ -66,37 +77,46 @@ function mergeError(map: Map<string, ApiErrorRecord>, e: ApiErrorRecord): void {
   if (!prev || before(e.timestamp, e.file, e.offset, prev.timestamp, prev.file, prev.offset)) map.set(e.key, e);
 }
 
+function newRecord(key: string, o: LineUsage, ctx: LineContext, offset: number): ScanRecord {
+  return {
+    key,
+    messageId: o.messageId,
+    requestId: o.requestId,
+    timestamp: o.timestamp,
+    sessionId: o.sessionId,
+    project: ctx.project,
+    cwd: o.cwd,
+    agentId: o.agentId,
+    model: o.model,
+    version: o.version,
+    speed: o.speed,
+    inferenceGeo: o.inferenceGeo,
+    input: o.input,
+    cacheWrite5m: o.cacheWrite5m,
+    cacheWrite1h: o.cacheWrite1h,
+    cacheRead: o.cacheRead,
+    output: o.output,
+    file: ctx.file,
+    offset,
+    tokTimestamp: o.timestamp,
+    tokFile: ctx.file,
+    tokOffset: offset,
+  };
+}
+
+/** The common case (a further line of a streamed response): merge without building a record. */
+function mergeLine(a: ScanRecord, o: LineUsage, ctx: LineContext, offset: number): void {
+  mergeTokens(a, o, o.timestamp, ctx.file, offset);
+  mergeAttribution(a, o, ctx.project, o.timestamp, ctx.file, offset);
+}
+
 /** Adds one decoded line outcome to the collection. */
 export function addOutcome(c: Collected, o: LineOutcome, ctx: LineContext, offset: number): void {
   if (o.kind === 'usage') {
     const key = requestKey(o.messageId, o.requestId);
-    const rec: ScanRecord = {
-      key,
-      messageId: o.messageId,
-      requestId: o.requestId,
-      timestamp: o.timestamp,
-      sessionId: o.sessionId,
-      project: ctx.project,
-      cwd: o.cwd,
-      agentId: o.agentId,
-      model: o.model,
-      version: o.version,
-      speed: o.speed,
-      inferenceGeo: o.inferenceGeo,
-      input: o.input,
-      cacheWrite5m: o.cacheWrite5m,
-      cacheWrite1h: o.cacheWrite1h,
-      cacheRead: o.cacheRead,
-      output: o.output,
-      file: ctx.file,
-      offset,
-      tokTimestamp: o.timestamp,
-      tokFile: ctx.file,
-      tokOffset: offset,
-    };
     const prev = c.requests.get(key);
-    if (prev) mergeRecord(prev, rec);
-    else c.requests.set(key, rec);
+    if (prev) mergeLine(prev, o, ctx, offset);
+    else c.requests.set(key, newRecord(key, o, ctx, offset));
   } else if (o.kind === 'api-error') {
     mergeError(c.apiErrors, {
       key: o.messageId,

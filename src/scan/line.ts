@@ -3,7 +3,18 @@
 import type { ConversationEventKind } from '../domain/types.js';
 import { skimObject, skipWs, type SkimSpec, type Skimmed } from './skim.js';
 
-const MESSAGE_SPEC = { id: 'str', model: 'str', usage: 'json', content: 'str' } as const satisfies SkimSpec;
+/** Only the usage fields the accounting rules use; `iterations` and the rest are skipped. */
+const USAGE_SPEC = {
+  input_tokens: 'num',
+  output_tokens: 'num',
+  cache_creation_input_tokens: 'num',
+  cache_read_input_tokens: 'num',
+  cache_creation: { ephemeral_5m_input_tokens: 'num', ephemeral_1h_input_tokens: 'num' },
+  speed: 'str',
+  inference_geo: 'str',
+} as const satisfies SkimSpec;
+
+const MESSAGE_SPEC = { id: 'str', model: 'str', usage: USAGE_SPEC, content: 'str' } as const satisfies SkimSpec;
 
 const LINE_SPEC = {
   type: 'str',

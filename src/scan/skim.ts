@@ -8,6 +8,9 @@ export type SkimSpec = { readonly [key: string]: 'str' | 'num' | 'bool' | 'json'
 
 export type Skimmed = { [key: string]: unknown };
 
+/** Buffer's native slicers skip toString's argument checks; they exist on every Node Buffer. */
+type SliceBuffer = Buffer & { latin1Slice(start: number, end: number): string; utf8Slice(start: number, end: number): string };
+
 const QUOTE = 34;
 const BACKSLASH = 92;
 const LBRACE = 123;
@@ -33,9 +36,18 @@ export function skipWs(buf: Buffer, p: number, end: number): number {
   return p;
 }
 
+/** Strings up to this long are walked in JS; longer ones jump with indexOf (a native call costs more than a short loop). */
+const SHORT_STRING = 64;
+
 /** p at an opening quote; returns the index just past the closing quote. */
 export function skipString(buf: Buffer, p: number, end: number): number {
   let q = p + 1;
+  const lim = Math.min(end, p + SHORT_STRING);
+  while (q < lim) {
+    const c = buf[q]!;
+    if (c === QUOTE) return q + 1;
+    q += c === BACKSLASH ? 2 : 1;
+  }
   for (;;) {
     q = buf.indexOf(QUOTE, q);
     if (q < 0 || q >= end) fail('unterminated string', p);
@@ -84,10 +96,17 @@ export function skipValue(buf: Buffer, p: number, end: number): number {
 
 function readString(buf: Buffer, p: number, end: number): [string, number] {
   const q = skipString(buf, p, end);
-  // fast path: no escapes inside
-  const inner = buf.indexOf(BACKSLASH, p + 1);
-  if (inner < 0 || inner >= q - 1) return [buf.toString('utf8', p + 1, q - 1), q];
-  return [JSON.parse(buf.toString('utf8', p, q)) as string, q];
+  // extracted strings are short (ids, dates, paths): one pass tells plain ASCII from the rest
+  let plain = true;
+  for (let i = p + 1; i < q - 1; i++) {
+    const c = buf[i]!;
+    if (c === BACKSLASH || c >= 0x80) {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) return [(buf as SliceBuffer).latin1Slice(p + 1, q - 1), q];
+  return [JSON.parse((buf as SliceBuffer).utf8Slice(p, q)) as string, q];
 }
 
 function readScalar(buf: Buffer, p: number, end: number, kind: 'str' | 'num' | 'bool'): [unknown, number] {
@@ -98,7 +117,7 @@ function readScalar(buf: Buffer, p: number, end: number, kind: 'str' | 'num' | '
   }
   const q = skipValue(buf, p, end);
   if (c === LBRACE || c === LBRACKET) return [undefined, q];
-  const raw = buf.toString('latin1', p, q);
+  const raw = (buf as SliceBuffer).latin1Slice(p, q);
   if (raw === 'null') return [null, q];
   if (raw === 'true') return [true, q];
   if (raw === 'false') return [false, q];
@@ -182,7 +201,7 @@ export function skimObject(buf: Buffer, p: number, end: number, spec: SkimSpec, 
       }
     } else if (want === 'json') {
       const q = skipValue(buf, p, end);
-      out[key] = JSON.parse(buf.toString('utf8', p, q));
+      out[key] = JSON.parse((buf as SliceBuffer).utf8Slice(p, q));
       p = q;
     } else {
       const [v, q] = readScalar(buf, p, end, want);

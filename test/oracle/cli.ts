@@ -29,9 +29,10 @@ export interface CliRun {
 }
 
 /** Run `node dist/cli/main.js ...args` with a fixed, isolated environment. */
-export function runCli(args: string[], opts: { timeoutMs?: number } = {}): CliRun {
+export function runCli(args: string[], opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): CliRun {
   const env: NodeJS.ProcessEnv = { ...process.env, TZ: 'UTC', NO_COLOR: '1', COLUMNS: '200' };
   delete env['CLAUDE_CONFIG_DIR'];
+  Object.assign(env, opts.env ?? {});
   const res = spawnSync(process.execPath, [cliPath, ...args], {
     cwd: repoRoot,
     env,
