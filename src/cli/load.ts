@@ -51,7 +51,8 @@ function checkDate(name: string, v: string | undefined): string | null {
   return d;
 }
 
-export async function loadData(opts: CommonOptions, version: string): Promise<Loaded> {
+/** `events`: also read conversation events (compaction, commands); costs extra passes over the bytes. */
+export async function loadData(opts: CommonOptions, version: string, needs: { events?: boolean } = {}): Promise<Loaded> {
   const tz = opts.tz ?? systemTimeZone();
   if (!isValidTimeZone(tz)) throw new CliError(`--tz: unknown time zone '${tz}' (use an IANA name such as Europe/Berlin or UTC)`);
   const since = checkDate('since', opts.since);
@@ -77,7 +78,7 @@ export async function loadData(opts: CommonOptions, version: string): Promise<Lo
     files = discoverFiles(d.projectsDirs, problems);
     sources = d.projectsDirs;
   }
-  const scan = await scanFiles(files);
+  const scan = await scanFiles(files, { events: needs.events === true });
   scan.stats.unreadableFiles.push(...problems);
   const calendar = createCalendar(tz);
   const project = opts.project ?? null;

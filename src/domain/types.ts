@@ -57,7 +57,9 @@ export type ConversationEventKind =
   | 'compact-boundary'
   | 'microcompact-boundary'
   | 'compact-summary'
-  | 'command';
+  | 'command'
+  /** a SessionStart hook ran: detail startup | resume | clear | compact (only when the user has such hooks) */
+  | 'session-start';
 
 /** Non-billing lines that explain what happened to the cache. */
 export interface ConversationEvent {

@@ -86,15 +86,25 @@ export function createPricing(table: PriceTable, overrides?: LiteLLMJson): Prici
 function buildPricing(table: PriceTable, overrides: LiteLLMJson | undefined, source: string): Pricing {
   const compiled = compileTable(table, source);
   const extra = overrides === undefined ? NO_OVERRIDES : compileOverrides(overrides, compiled);
-  const find = (id: string): CompiledModel | null => findModel(compiled, extra, id);
+  // Model ids repeat across thousands of requests: resolve each distinct id once (per instance).
+  const resolved = new Map<string, { model: CompiledModel | null; fastId: boolean }>();
+  const lookup = (id: string): { model: CompiledModel | null; fastId: boolean } => {
+    let r = resolved.get(id);
+    if (!r) {
+      r = { model: findModel(compiled, extra, id), fastId: normalizeModelId(id)?.fast === true };
+      resolved.set(id, r);
+    }
+    return r;
+  };
+  const find = (id: string): CompiledModel | null => lookup(id).model;
 
   const unitPricesPerMillion = (req: PriceInput) => {
-    const model = find(req.model);
+    const { model, fastId } = lookup(req.model);
     if (model === null) return null;
     const prices = selectUnitPrices(model, {
       timestamp: req.timestamp,
       totalInput: req.input + req.cacheWrite5m + req.cacheWrite1h + req.cacheRead,
-      fast: req.speed === 'fast' || normalizeModelId(req.model)?.fast === true,
+      fast: req.speed === 'fast' || fastId,
       inferenceGeo: req.inferenceGeo,
     });
     return { model, prices };

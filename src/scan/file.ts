@@ -11,12 +11,15 @@ import { SkimError } from './skim.js';
  * with a byte that is rare in JSON text, so Buffer.indexOf runs at memchr
  * speed; false positives only cost a decode, which checks the structure.
  */
-const MARKERS = [
-  Buffer.from('_tokens'), // every usage object: input_tokens / output_tokens
+const USAGE_MARKER = Buffer.from('_tokens'); // every usage object: input_tokens / output_tokens
+const EVENT_MARKERS = [
   Buffer.from('<comman'), // <command-name>/model</command-name> user lines
   Buffer.from('_bounda'), // compact_boundary and microcompact_boundary
   Buffer.from('Compact'), // isCompactSummary
+  Buffer.from('Session'), // SessionStart:startup|resume|clear|compact hook lines
 ];
+const ALL_MARKERS = [USAGE_MARKER, ...EVENT_MARKERS];
+const USAGE_ONLY = [USAGE_MARKER];
 
 const NEWLINE = 10;
 const LBRACE = 123;
@@ -27,13 +30,15 @@ export interface ScanScratch {
   buf: Buffer;
 }
 
-export function newScratch(size = 4 << 20): ScanScratch {
+export function newScratch(size = 4194304): ScanScratch {
   return { buf: Buffer.allocUnsafe(size) };
 }
 
 export interface FileScanOptions {
   /** reusable read buffer (grows when a single line is longer) */
   scratch?: ScanScratch;
+  /** also find conversation events (compaction, commands); each marker is another pass over the bytes */
+  events?: boolean;
   /** byte offset to start from (incremental scans) */
   startOffset?: number;
 }
@@ -79,6 +84,7 @@ export function scanFile(
 
   // Next occurrence of each marker in the current view. Lines are visited in
   // order, so each marker is searched once per chunk, never once per line.
+  const MARKERS = opts.events === false ? USAGE_ONLY : ALL_MARKERS;
   const nextHit = new Array<number>(MARKERS.length).fill(-1);
   const resetHits = (): void => {
     nextHit.fill(-1);

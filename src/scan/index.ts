@@ -5,23 +5,26 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { emptyIssues, type ApiErrorRecord, type ConversationEvent, type ScanResult } from '../domain/types.js';
+import type { ApiErrorRecord, ConversationEvent, ScanResult } from '../domain/types.js';
 import type { DiscoveredFile } from '../discover/index.js';
-import { emptyCollected, finishCollected, mergeCollected, type ScanRecord } from './collect.js';
+import { finishCollected, mergeCollected, mergeRecord } from './collect.js';
+import { unpackRecords, type PackedRecords } from './transfer.js';
 import { addIssues, scanFilesInThread } from './run.js';
 
 export { splitUsage } from './line.js';
 
 export interface ScanOptions {
-  /** worker threads to use; 0 = scan in this thread. Default: by input size and cores */
+  /** threads to scan with, this one included (1 or 0 = this thread only). Default: by input size and cores */
   workers?: number;
+  /** find conversation events too (default true); reports that need only usage skip them */
+  events?: boolean;
 }
 
 /** Below this much input, starting workers costs more than it saves. */
 const WORKER_THRESHOLD_BYTES = 24 << 20;
 
 interface WorkerReply {
-  requests: ScanRecord[];
+  packed: PackedRecords;
   apiErrors: ApiErrorRecord[];
   events: ConversationEvent[];
   issues: ScanResult['stats'];
@@ -48,9 +51,9 @@ function workerUrl(): URL | null {
   return fs.existsSync(fileURLToPath(url)) ? url : null;
 }
 
-function runWorker(url: URL, files: DiscoveredFile[]): Promise<WorkerReply> {
+function runWorker(url: URL, files: DiscoveredFile[], events: boolean): Promise<WorkerReply> {
   return new Promise((resolve, reject) => {
-    const w = new Worker(url, { workerData: { files } });
+    const w = new Worker(url, { workerData: { files, events }, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
     let reply: WorkerReply | null = null;
     w.once('message', (m: WorkerReply) => {
       reply = m;
@@ -72,33 +75,32 @@ function defaultWorkers(files: DiscoveredFile[]): number {
 
 export async function scanFiles(files: DiscoveredFile[], opts: ScanOptions = {}): Promise<ScanResult> {
   const started = performance.now();
-  let workers = opts.workers ?? defaultWorkers(files);
-  const url = workers > 0 ? workerUrl() : null;
-  if (!url) workers = 0;
-  const collected = emptyCollected();
-  const issues = emptyIssues();
-  let bytes = 0;
-  let usageLines = 0;
-  if (workers === 0) {
-    const r = scanFilesInThread(files);
-    mergeCollected(collected, { requests: r.collected.requests.values(), apiErrors: r.collected.apiErrors.values(), events: r.collected.events });
+  const events = opts.events !== false;
+  let threads = opts.workers ?? defaultWorkers(files);
+  const url = threads > 1 ? workerUrl() : null;
+  if (!url) threads = threads > 0 ? 1 : 0;
+  // the main thread scans one share itself: one isolate fewer to start and to feed
+  const groups = threads > 1 ? partition(files, threads) : [files];
+  const pending = groups.slice(1).map((g) => runWorker(url!, g, events));
+  const own = scanFilesInThread(groups[0]!, { events });
+  const collected = own.collected;
+  const issues = own.issues;
+  let bytes = own.bytes;
+  let usageLines = own.usageLines;
+  for (const r of await Promise.all(pending)) {
+    unpackRecords(r.packed, (rec) => {
+      const prev = collected.requests.get(rec.key);
+      if (prev) mergeRecord(prev, rec);
+      else collected.requests.set(rec.key, rec);
+    });
+    mergeCollected(collected, { requests: [], apiErrors: r.apiErrors, events: r.events });
     addIssues(issues, r.issues);
-    bytes = r.bytes;
-    usageLines = r.usageLines;
-  } else {
-    const groups = partition(files, workers);
-    workers = groups.length;
-    const replies = await Promise.all(groups.map((g) => runWorker(url!, g)));
-    for (const r of replies) {
-      mergeCollected(collected, r);
-      addIssues(issues, r.issues);
-      bytes += r.bytes;
-      usageLines += r.usageLines;
-    }
+    bytes += r.bytes;
+    usageLines += r.usageLines;
   }
   const done = finishCollected(collected);
   return {
     ...done,
-    stats: { ...issues, files: files.length, bytes, usageLines, workers, elapsedMs: performance.now() - started },
+    stats: { ...issues, files: files.length, bytes, usageLines, workers: groups.length, elapsedMs: performance.now() - started },
   };
 }

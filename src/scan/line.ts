@@ -32,9 +32,11 @@ const LINE_SPEC = {
   message: MESSAGE_SPEC,
   compactMetadata: { trigger: 'str' },
   microcompactMetadata: { trigger: 'str' },
+  attachment: { type: 'str', hookName: 'str' },
   data: {
     type: 'str',
     agentId: 'str',
+    hookName: 'str',
     message: { requestId: 'str', timestamp: 'str', message: MESSAGE_SPEC },
   },
 } as const satisfies SkimSpec;
@@ -188,6 +190,15 @@ function eventOutcome(line: Skimmed, ctx: LineContext): LineOutcome | null {
     }
     return null;
   }
+  if (line.type === 'progress' || line.type === 'attachment') {
+    // hook lines: progress.data.hookName (2.1.x) or attachment.hookName (2.1.92+)
+    const holder = (line.type === 'progress' ? line.data : line.attachment) as Skimmed | undefined;
+    const hook = holder?.hookName;
+    if (typeof hook === 'string' && hook.startsWith('SessionStart:')) {
+      return { ...base, event: 'session-start', detail: hook.slice('SessionStart:'.length) || null };
+    }
+    return null;
+  }
   if (line.type !== 'user') return null;
   if (line.isCompactSummary === true) return { ...base, event: 'compact-summary', detail: null };
   const msg = line.message as Skimmed | undefined;
@@ -218,7 +229,7 @@ export function decodeObject(buf: Buffer, start: number, end: number, ctx: LineC
   }
   if (type === 'progress') {
     const data = line.data as Skimmed | undefined;
-    if (!data || data.type !== 'agent_progress') return [null, next];
+    if (!data || data.type !== 'agent_progress') return [eventOutcome(line, ctx), next];
     const outer = data.message as Skimmed | undefined;
     const msg = outer?.message as Skimmed | undefined;
     if (!outer || !msg || msg.usage === undefined) return [null, next];

@@ -23,7 +23,10 @@ export function addIssues(into: ScanIssues, from: ScanIssues): void {
   into.unreadableFiles.push(...from.unreadableFiles);
 }
 
-export function scanFilesInThread(files: Pick<DiscoveredFile, 'path' | 'project' | 'fileAgentId' | 'fileSessionId'>[]): RunResult {
+export function scanFilesInThread(
+  files: Pick<DiscoveredFile, 'path' | 'project' | 'fileAgentId' | 'fileSessionId'>[],
+  opts: { events?: boolean } = {},
+): RunResult {
   const collected = emptyCollected();
   const issues = emptyIssues();
   let bytes = 0;
@@ -31,7 +34,7 @@ export function scanFilesInThread(files: Pick<DiscoveredFile, 'path' | 'project'
   const scratch = newScratch();
   for (const f of files) {
     const ctx: LineContext = { file: f.path, project: f.project, fileAgentId: f.fileAgentId, fileSessionId: f.fileSessionId };
-    const r = scanFile(f.path, ctx, (o, offset) => addOutcome(collected, o, ctx, offset), { scratch });
+    const r = scanFile(f.path, ctx, (o, offset) => addOutcome(collected, o, ctx, offset), { scratch, events: opts.events });
     bytes += r.bytes;
     usageLines += r.usageLines;
     addIssues(issues, r.issues);

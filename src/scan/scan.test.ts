@@ -190,12 +190,14 @@ describe('scanFiles', () => {
     expect(r.events).toHaveLength(0);
   });
 
-  it('reports conversation events: compaction and commands', async () => {
+  it('reports conversation events: compaction, commands, session starts', async () => {
     const root = tmpConfig({
       'p/s.jsonl': [
         JSON.stringify({ type: 'user', sessionId: 's', timestamp: '2026-01-01T00:00:00.000Z', message: { role: 'user', content: '<command-name>/model</command-name>\n<command-message>model</command-message>' } }),
         JSON.stringify({ parentUuid: null, type: 'system', subtype: 'compact_boundary', sessionId: 's', timestamp: '2026-01-01T00:01:00.000Z', compactMetadata: { trigger: 'auto', preTokens: 167332 } }),
         JSON.stringify({ type: 'user', isCompactSummary: true, sessionId: 's', timestamp: '2026-01-01T00:01:00.000Z', message: { role: 'user', content: 'This session is being continued' } }),
+        JSON.stringify({ type: 'progress', sessionId: 's', timestamp: '2026-01-01T00:02:00.000Z', data: { type: 'hook_progress', hookEvent: 'SessionStart', hookName: 'SessionStart:resume', command: 'x' } }),
+        JSON.stringify({ type: 'attachment', sessionId: 's', timestamp: '2026-01-01T00:03:00.000Z', attachment: { type: 'hook_success', hookName: 'SessionStart:startup', hookEvent: 'SessionStart' } }),
       ].join('\n'),
     });
     const r = await scanDir(root);
@@ -203,6 +205,8 @@ describe('scanFiles', () => {
       ['command', '/model'],
       ['compact-boundary', 'auto'],
       ['compact-summary', null],
+      ['session-start', 'resume'],
+      ['session-start', 'startup'],
     ]);
   });
 });

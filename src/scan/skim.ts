@@ -1,7 +1,8 @@
 // Byte-level JSON skimming: pull a few fields out of one JSON object without
-// materialising the rest. Strings are skipped with Buffer.indexOf on '"', so
-// the cost follows the number of strings, not the number of bytes; a 50 KB
-// tool result costs one native search.
+// materialising the rest. Long strings are skipped with Buffer.indexOf on '"',
+// so the cost follows the number of keys and strings, not the bytes; a 50 KB
+// tool result costs one native search. Specs are compiled once into key
+// tables matched by bytes, so no key string is ever allocated.
 
 /** What to extract for each key: a scalar, a nested object spec, or 'json' (parse that value whole). */
 export type SkimSpec = { readonly [key: string]: 'str' | 'num' | 'bool' | 'json' | SkimSpec };
@@ -94,73 +95,54 @@ export function skipValue(buf: Buffer, p: number, end: number): number {
   return i;
 }
 
-function readString(buf: Buffer, p: number, end: number): [string, number] {
-  const q = skipString(buf, p, end);
-  // extracted strings are short (ids, dates, paths): one pass tells plain ASCII from the rest
-  let plain = true;
-  for (let i = p + 1; i < q - 1; i++) {
-    const c = buf[i]!;
-    if (c === BACKSLASH || c >= 0x80) {
-      plain = false;
-      break;
-    }
-  }
-  if (plain) return [(buf as SliceBuffer).latin1Slice(p + 1, q - 1), q];
-  return [JSON.parse((buf as SliceBuffer).utf8Slice(p, q)) as string, q];
-}
+// --- compiled specs ---
 
-function readScalar(buf: Buffer, p: number, end: number, kind: 'str' | 'num' | 'bool'): [unknown, number] {
-  const c = buf[p];
-  if (c === QUOTE) {
-    const [s, q] = readString(buf, p, end);
-    return [kind === 'num' ? Number(s) : s, q];
-  }
-  const q = skipValue(buf, p, end);
-  if (c === LBRACE || c === LBRACKET) return [undefined, q];
-  const raw = (buf as SliceBuffer).latin1Slice(p, q);
-  if (raw === 'null') return [null, q];
-  if (raw === 'true') return [true, q];
-  if (raw === 'false') return [false, q];
-  const n = Number(raw);
-  if (Number.isNaN(n)) fail('bad literal', p);
-  return [n, q];
-}
+const STR = 0;
+const NUM = 1;
+const BOOL = 2;
+const JSON_VALUE = 3;
+const OBJECT = 4;
 
-interface SpecEntry {
+interface Entry {
   key: string;
-  bytes: Buffer;
-  want: SkimSpec[string];
+  bytes: Uint8Array;
+  kind: number;
+  child: Compiled | null;
 }
 
-/** Spec keys indexed by (length, first byte, last byte): keys are matched without allocating strings. */
-type CompiledSpec = Map<number, SpecEntry[]>;
+/** A spec compiled to a table keyed by (length, first byte, last byte) of the key. */
+interface Compiled {
+  table: Map<number, Entry[]>;
+}
 
-const compiledSpecs = new WeakMap<SkimSpec, CompiledSpec>();
+const compiledSpecs = new WeakMap<SkimSpec, Compiled>();
 
 function keyHash(len: number, first: number, last: number): number {
   return (len << 16) | (first << 8) | last;
 }
 
-function compileSpec(spec: SkimSpec): CompiledSpec {
+function compile(spec: SkimSpec): Compiled {
   let c = compiledSpecs.get(spec);
   if (c) return c;
-  c = new Map();
+  c = { table: new Map() };
+  compiledSpecs.set(spec, c);
   for (const [key, want] of Object.entries(spec)) {
     const bytes = Buffer.from(key, 'latin1');
+    const kind = typeof want === 'object' ? OBJECT : want === 'str' ? STR : want === 'num' ? NUM : want === 'bool' ? BOOL : JSON_VALUE;
+    const entry: Entry = { key, bytes, kind, child: typeof want === 'object' ? compile(want) : null };
     const h = keyHash(bytes.length, bytes[0] ?? 0, bytes[bytes.length - 1] ?? 0);
-    const list = c.get(h) ?? [];
-    list.push({ key, bytes, want });
-    c.set(h, list);
+    const list = c.table.get(h) ?? [];
+    list.push(entry);
+    c.table.set(h, list);
   }
-  compiledSpecs.set(spec, c);
   return c;
 }
 
-function findKey(c: CompiledSpec, buf: Buffer, s: number, e: number): SpecEntry | undefined {
+function findKey(c: Compiled, buf: Buffer, s: number, e: number): Entry | undefined {
   const len = e - s;
   if (len === 0) return undefined;
-  const list = c.get(keyHash(len, buf[s]!, buf[e - 1]!));
-  if (!list) return undefined;
+  const list = c.table.get(keyHash(len, buf[s]!, buf[e - 1]!));
+  if (list === undefined) return undefined;
   outer: for (const entry of list) {
     const b = entry.bytes;
     for (let i = 1; i < len - 1; i++) if (buf[s + i] !== b[i]) continue outer;
@@ -169,52 +151,112 @@ function findKey(c: CompiledSpec, buf: Buffer, s: number, e: number): SpecEntry 
   return undefined;
 }
 
-/**
- * Skims the object starting at `p` (which must be '{'), filling `out` with the
- * keys named in `spec`. Returns the index just past the object's closing brace.
- * Later duplicates of a key overwrite earlier ones, as JSON.parse does.
- */
-export function skimObject(buf: Buffer, p: number, end: number, spec: SkimSpec, out: Skimmed): number {
+/** Reads the string at p into out[key]; returns the index past it. */
+function readString(buf: Buffer, p: number, end: number, out: Skimmed, key: string): number {
+  const q = skipString(buf, p, end);
+  // extracted strings are short (ids, dates, paths): one pass tells plain ASCII from the rest
+  for (let i = p + 1; i < q - 1; i++) {
+    const c = buf[i]!;
+    if (c === BACKSLASH || c >= 0x80) {
+      out[key] = JSON.parse((buf as SliceBuffer).utf8Slice(p, q)) as string;
+      return q;
+    }
+  }
+  out[key] = (buf as SliceBuffer).latin1Slice(p + 1, q - 1);
+  return q;
+}
+
+/** Reads a number/bool/null literal (or a string when one stands there) into out[key]. */
+function readScalar(buf: Buffer, p: number, end: number, kind: number, out: Skimmed, key: string): number {
+  const c = buf[p];
+  if (c === QUOTE) {
+    const q = readString(buf, p, end, out, key);
+    if (kind === NUM) out[key] = Number(out[key]);
+    return q;
+  }
+  if (c === LBRACE || c === LBRACKET) return skipValue(buf, p, end);
+  if (c === 110) {
+    // null
+    out[key] = null;
+    return skipValue(buf, p, end);
+  }
+  if (c === 116 || c === 102) {
+    out[key] = c === 116;
+    return skipValue(buf, p, end);
+  }
+  // number: small non-negative integers without a native call, the rest via Number()
+  let i = p;
+  let n = 0;
+  let simple = true;
+  while (i < end) {
+    const d = buf[i]!;
+    if (d >= 48 && d <= 57) n = n * 10 + (d - 48);
+    else if (d === COMMA || d === RBRACE || d === RBRACKET || isWs(d)) break;
+    else simple = false;
+    i++;
+  }
+  if (i === p) fail('empty value', p);
+  if (simple) out[key] = n;
+  else {
+    const v = Number((buf as SliceBuffer).latin1Slice(p, i));
+    if (Number.isNaN(v)) fail('bad literal', p);
+    out[key] = v;
+  }
+  return i;
+}
+
+function skimCompiled(buf: Buffer, p: number, end: number, spec: Compiled, out: Skimmed): number {
   if (buf[p] !== LBRACE) fail('expected {', p);
-  const compiled = compileSpec(spec);
   p = skipWs(buf, p + 1, end);
   if (buf[p] === RBRACE) return p + 1;
   for (;;) {
     if (buf[p] !== QUOTE) fail('expected key', p);
     const keyEnd = skipString(buf, p, end);
     // keys with escapes never match a spec key (none of ours has any)
-    const entry = findKey(compiled, buf, p + 1, keyEnd - 1);
-    p = skipWs(buf, keyEnd, end);
-    if (buf[p] !== COLON) fail('expected :', p);
-    p = skipWs(buf, p + 1, end);
-    const want = entry?.want;
-    const key = entry?.key as string;
-    if (want === undefined) {
-      p = skipValue(buf, p, end);
-    } else if (typeof want === 'object') {
+    const entry = findKey(spec, buf, p + 1, keyEnd - 1);
+    p = keyEnd;
+    if (buf[p] !== COLON) {
+      p = skipWs(buf, p, end);
+      if (buf[p] !== COLON) fail('expected :', p);
+    }
+    p++;
+    if (isWs(buf[p]!)) p = skipWs(buf, p, end);
+    if (entry === undefined) p = skipValue(buf, p, end);
+    else if (entry.kind === OBJECT) {
       if (buf[p] === LBRACE) {
         const sub: Skimmed = {};
-        p = skimObject(buf, p, end, want, sub);
-        out[key] = sub;
-      } else {
-        p = skipValue(buf, p, end);
-      }
-    } else if (want === 'json') {
+        p = skimCompiled(buf, p, end, entry.child!, sub);
+        out[entry.key] = sub;
+      } else p = skipValue(buf, p, end);
+    } else if (entry.kind === JSON_VALUE) {
       const q = skipValue(buf, p, end);
-      out[key] = JSON.parse((buf as SliceBuffer).utf8Slice(p, q));
+      out[entry.key] = JSON.parse((buf as SliceBuffer).utf8Slice(p, q));
       p = q;
+    } else if (entry.kind === STR && buf[p] === QUOTE) {
+      p = readString(buf, p, end, out, entry.key);
     } else {
-      const [v, q] = readScalar(buf, p, end, want);
-      out[key] = v;
-      p = q;
+      p = readScalar(buf, p, end, entry.kind, out, entry.key);
     }
-    p = skipWs(buf, p, end);
-    const c = buf[p];
+    let c = buf[p];
+    if (c !== COMMA && c !== RBRACE) {
+      p = skipWs(buf, p, end);
+      c = buf[p];
+    }
     if (c === COMMA) {
-      p = skipWs(buf, p + 1, end);
+      p++;
+      if (buf[p] !== QUOTE) p = skipWs(buf, p, end);
       continue;
     }
     if (c === RBRACE) return p + 1;
     fail('expected , or }', p);
   }
+}
+
+/**
+ * Skims the object starting at `p` (which must be '{'), filling `out` with the
+ * keys named in `spec`. Returns the index just past the object's closing brace.
+ * Later duplicates of a key overwrite earlier ones, as JSON.parse does.
+ */
+export function skimObject(buf: Buffer, p: number, end: number, spec: SkimSpec, out: Skimmed): number {
+  return skimCompiled(buf, p, end, compile(spec), out);
 }
