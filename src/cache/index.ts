@@ -1,0 +1,44 @@
+// Public face of the cache stage: conversations, rebuilds and their causes.
+import type { Dataset } from '../accounting/index.js';
+import type { Pricing } from '../pricing/index.js';
+import { buildConversations, type Conversation } from './conversations.js';
+import { conversationRebuilds, isWaste, markFanouts, startLevels, type Rebuild } from './rebuilds.js';
+
+export { CAUSES, isWaste, REBUILD_MIN_SHARE, REBUILD_MIN_TOKENS, TTL_SLACK_MS, FANOUT_WINDOW_MS, rebuildPremium } from './rebuilds.js';
+export type { Rebuild, RebuildCause, RequestRef } from './rebuilds.js';
+export { buildConversations, conversationId } from './conversations.js';
+export type { Conversation } from './conversations.js';
+
+export interface CacheAnalysis {
+  conversations: Conversation[];
+  /** every rebuild, starts included, in time order */
+  rebuilds: Rebuild[];
+  /** rebuild by request key */
+  byKey: Map<string, Rebuild>;
+}
+
+export function analyzeCache(ds: Dataset, pricing: Pricing): CacheAnalysis {
+  const conversations = buildConversations(ds.requests, ds.events);
+  const shared = startLevels(conversations);
+  const rebuilds: Rebuild[] = [];
+  for (const c of conversations) rebuilds.push(...conversationRebuilds(c, pricing, shared));
+  const byKey = new Map(rebuilds.map((r) => [r.key, r]));
+  markFanouts(conversations, byKey, pricing);
+  rebuilds.sort((a, b) => a.request.timestamp - b.request.timestamp || (a.key < b.key ? -1 : 1));
+  return { conversations, rebuilds, byKey };
+}
+
+/** Count and wasted dollars of the rebuilds among the given request keys (starts excluded). */
+export function wasteOf(analysis: CacheAnalysis, keys: Iterable<string>): { rebuilds: number; wastedUSD: number; unpricedRebuilds: number } {
+  let rebuilds = 0;
+  let wastedUSD = 0;
+  let unpricedRebuilds = 0;
+  for (const k of keys) {
+    const r = analysis.byKey.get(k);
+    if (!r || !isWaste(r)) continue;
+    rebuilds++;
+    if (r.wasteUSD === null) unpricedRebuilds++;
+    else wastedUSD += r.wasteUSD;
+  }
+  return { rebuilds, wastedUSD, unpricedRebuilds };
+}
