@@ -28,7 +28,14 @@ export interface Totals {
   noCacheCostUSD: number;
   /** requests of models with no known price; their tokens are counted, their cost is not */
   unpricedRequests: number;
+  /** cache rebuilds that cost money (conversation starts excluded); 0 when not analysed */
+  rebuilds: number;
+  /** what those rebuilds wrote again x (write price - read price) */
+  wastedUSD: number;
 }
+
+/** Waste per request key, for the requests that are costly rebuilds (null = unknown model). */
+export type WasteLookup = ReadonlyMap<string, number | null>;
 
 export interface Accumulator {
   requests: number;
@@ -42,14 +49,20 @@ export interface Accumulator {
   cost: number;
   noCache: number;
   unpriced: number;
+  rebuilds: number;
+  wasted: number;
 }
 
 export function newAccumulator(): Accumulator {
-  return { requests: 0, apiErrors: 0, sessions: new Set(), input: 0, output: 0, w5: 0, w1: 0, read: 0, cost: 0, noCache: 0, unpriced: 0 };
+  return { requests: 0, apiErrors: 0, sessions: new Set(), input: 0, output: 0, w5: 0, w1: 0, read: 0, cost: 0, noCache: 0, unpriced: 0, rebuilds: 0, wasted: 0 };
 }
 
-export function addRequest(a: Accumulator, p: PricedRequest): void {
+export function addRequest(a: Accumulator, p: PricedRequest, waste?: WasteLookup): void {
   const r = p.r;
+  if (waste && waste.has(r.key)) {
+    a.rebuilds++;
+    a.wasted += waste.get(r.key) ?? 0;
+  }
   a.requests++;
   a.sessions.add(r.sessionId);
   a.input += r.input;
@@ -100,6 +113,8 @@ export function finishTotals(a: Accumulator): Totals {
     costUSD: usd(a.cost),
     noCacheCostUSD: usd(a.noCache),
     unpricedRequests: a.unpriced,
+    rebuilds: a.rebuilds,
+    wastedUSD: usd(a.wasted),
   };
 }
 
@@ -109,6 +124,7 @@ export function groupBy(
   errors: ApiErrorRecord[],
   keyOfRequest: (p: PricedRequest) => string,
   keyOfError: ((e: ApiErrorRecord) => string) | null,
+  waste?: WasteLookup,
 ): Map<string, Accumulator> {
   const m = new Map<string, Accumulator>();
   const get = (k: string): Accumulator => {
@@ -119,7 +135,7 @@ export function groupBy(
     }
     return a;
   };
-  for (const p of requests) addRequest(get(keyOfRequest(p)), p);
+  for (const p of requests) addRequest(get(keyOfRequest(p)), p, waste);
   if (keyOfError) for (const e of errors) addApiError(get(keyOfError(e)), e);
   return m;
 }

@@ -28,6 +28,13 @@ export function analyzeCache(ds: Dataset, pricing: Pricing): CacheAnalysis {
   return { conversations, rebuilds, byKey };
 }
 
+/** Waste by request key for the costly rebuilds (the accounting stage's WasteLookup). */
+export function wasteLookup(analysis: CacheAnalysis): Map<string, number | null> {
+  const m = new Map<string, number | null>();
+  for (const r of analysis.rebuilds) if (isWaste(r)) m.set(r.key, r.wasteUSD);
+  return m;
+}
+
 /** Count and wasted dollars of the rebuilds among the given request keys (starts excluded). */
 export function wasteOf(analysis: CacheAnalysis, keys: Iterable<string>): { rebuilds: number; wastedUSD: number; unpricedRebuilds: number } {
   let rebuilds = 0;

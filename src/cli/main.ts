@@ -8,6 +8,9 @@ import type { PeriodKind } from '../accounting/index.js';
 import { writeDemoTree } from '../demo/index.js';
 import { buildOverview, parsePlan } from '../report/overview.js';
 import { buildSession, buildSessions, resolveSessionId } from '../report/sessions.js';
+import { buildBreaks } from '../report/breaks.js';
+import { analyzeCache, CAUSES, wasteLookup, type RebuildCause } from '../cache/index.js';
+import { breaksBlocks } from './breaks-view.js';
 import { CliError, isCliError } from './errors.js';
 import { loadData, type CommonOptions } from './load.js';
 import { formatOf, paintFor, printJson, renderBlocks, terminalWidth, type OutputOptions } from './output.js';
@@ -62,23 +65,24 @@ async function runReport(o: Opts & { by: string; plan?: string; top: string }): 
   if (!Number.isInteger(top) || top < 1) throw new CliError(`--top expects a positive whole number, got '${o.top}'`);
   const { ds, pricing, meta, notFound } = await loadData(o, VERSION);
   noteNotFound(notFound);
-  const report = buildOverview(ds, pricing, meta, { by, plan, since: meta.filters.since, until: meta.filters.until });
+  const waste = wasteLookup(analyzeCache(ds, pricing));
+  const report = buildOverview(ds, pricing, meta, { by, plan, since: meta.filters.since, until: meta.filters.until, waste });
   const format = formatOf(o);
   if (format === 'json') return printJson(report);
   process.stdout.write(renderBlocks(overviewBlocks(report, paintFor(o), { top }), format, paintFor(o), terminalWidth()));
 }
 
 async function runSessions(o: Opts): Promise<void> {
-  const { ds, meta, notFound } = await loadData(o, VERSION);
+  const { ds, pricing, meta, notFound } = await loadData(o, VERSION);
   noteNotFound(notFound);
-  const report = buildSessions(ds, meta);
+  const report = buildSessions(ds, meta, wasteLookup(analyzeCache(ds, pricing)));
   const format = formatOf(o);
   if (format === 'json') return printJson(report);
   process.stdout.write(renderBlocks(sessionsBlocks(report, paintFor(o)), format, paintFor(o), terminalWidth()));
 }
 
 async function runSession(id: string, o: Opts): Promise<void> {
-  const { ds, pricing, meta, notFound } = await loadData(o, VERSION);
+  const { ds, pricing, meta, notFound } = await loadData(o, VERSION, { events: true });
   noteNotFound(notFound);
   let sessionId: string;
   try {
@@ -86,10 +90,27 @@ async function runSession(id: string, o: Opts): Promise<void> {
   } catch (err) {
     throw new CliError((err as Error).message, 'list sessions with: cachelens sessions');
   }
-  const report = buildSession(ds, pricing, meta, sessionId);
+  const analysis = analyzeCache(ds, pricing);
+  const report = buildSession(ds, pricing, meta, sessionId, analysis, wasteLookup(analysis));
   const format = formatOf(o);
   if (format === 'json') return printJson(report);
   process.stdout.write(renderBlocks(sessionBlocks(report, paintFor(o)), format, paintFor(o), terminalWidth()));
+}
+
+async function runBreaks(o: Opts & { cause?: string[]; minUsd: string; limit: string; all?: boolean }): Promise<void> {
+  const causes = o.cause?.flatMap((c) => c.split(',')).map((c) => c.trim()) ?? null;
+  const unknown = causes?.filter((c) => !(CAUSES as readonly string[]).includes(c)) ?? [];
+  if (unknown.length) throw new CliError(`--cause: unknown cause '${unknown[0]}'`, `causes: ${CAUSES.join(', ')}`);
+  const minUSD = Number(o.minUsd);
+  if (!Number.isFinite(minUSD) || minUSD < 0) throw new CliError(`--min-usd expects a non-negative number, got '${o.minUsd}'`);
+  const limit = Number(o.limit);
+  if (!Number.isInteger(limit) || limit < 1) throw new CliError(`--limit expects a positive whole number, got '${o.limit}'`);
+  const { ds, pricing, meta, notFound } = await loadData(o, VERSION, { events: true });
+  noteNotFound(notFound);
+  const report = buildBreaks(ds, analyzeCache(ds, pricing), meta, { causes: causes as RebuildCause[] | null, minUSD, includeStarts: o.all === true });
+  const format = formatOf(o);
+  if (format === 'json') return printJson(report);
+  process.stdout.write(renderBlocks(breaksBlocks(report, paintFor(o), { limit }), format, paintFor(o), terminalWidth()));
 }
 
 function runDemo(dir: string | undefined): void {
@@ -125,6 +146,16 @@ export function buildProgram(): Command {
       .argument('<id>', "session id, a unique prefix of one, or 'latest'")
       .description('per-session cache report with one row per request'),
   ).action((id: string, o) => runSession(id, o));
+
+  withCommon(
+    program
+      .command('breaks')
+      .description('every cache rebuild, costliest first, with its cause, evidence and wasted dollars')
+      .option('--cause <cause>', `only these causes (repeatable or comma-separated): ${CAUSES.join(', ')}`, collect)
+      .option('--min-usd <usd>', 'only rebuilds that wasted at least this much', '0')
+      .option('--limit <n>', 'rebuilds to list in the table (JSON has all)', '25')
+      .option('--all', 'also list conversation starts (cold starts, first requests after /clear; never waste)'),
+  ).action((o) => runBreaks(o));
 
   program
     .command('demo')

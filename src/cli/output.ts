@@ -1,7 +1,7 @@
 // Prints a report in the chosen format: table (default), --json, --csv, --md.
 import pc from 'picocolors';
 import type { Block } from './table.js';
-import { renderCsv, renderMarkdown, renderTable } from './table.js';
+import { renderCsv, renderMarkdown, renderTable, visibleWidth } from './table.js';
 import type { Paint } from './views.js';
 
 export type Format = 'table' | 'json' | 'csv' | 'md';
@@ -33,12 +33,34 @@ export function terminalWidth(stream: NodeJS.WriteStream = process.stdout): numb
   return Number.isFinite(c) && c > 20 ? c : Infinity;
 }
 
+/** Word-wraps free text to the terminal width (tables fit themselves). */
+export function wrap(text: string, width: number): string {
+  if (!Number.isFinite(width)) return text;
+  return text
+    .split('\n')
+    .map((line) => {
+      if (visibleWidth(line) <= width) return line;
+      const out: string[] = [];
+      let cur = '';
+      for (const word of line.split(' ')) {
+        const next = cur === '' ? word : `${cur} ${word}`;
+        if (visibleWidth(next) > width && cur !== '') {
+          out.push(cur);
+          cur = word;
+        } else cur = next;
+      }
+      if (cur !== '') out.push(cur);
+      return out.join('\n');
+    })
+    .join('\n');
+}
+
 export function renderBlocks(blocks: Block[], format: Exclude<Format, 'json'>, paint: Paint, width: number): string {
   const out: string[] = [];
   for (const b of blocks) {
     if ('text' in b) {
       if (format === 'csv') continue;
-      out.push(b.text);
+      out.push(format === 'table' ? wrap(b.text, width) : b.text);
       continue;
     }
     if (format === 'csv') {
@@ -46,7 +68,7 @@ export function renderBlocks(blocks: Block[], format: Exclude<Format, 'json'>, p
     } else if (format === 'md') {
       out.push(`## ${b.title}\n\n${renderMarkdown(b)}${b.notes?.length ? `\n\n${b.notes.join('  \n')}` : ''}`);
     } else {
-      const notes = b.notes?.length ? `\n${b.notes.join('\n')}` : '';
+      const notes = b.notes?.length ? `\n${wrap(b.notes.join('\n'), width)}` : '';
       out.push(`${paint.bold(paint.cyan(b.title))}\n${renderTable(b, width, paint)}${notes}`);
     }
   }

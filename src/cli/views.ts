@@ -4,6 +4,7 @@ import type { ReportMeta } from '../report/meta.js';
 import type { OverviewReport } from '../report/overview.js';
 import type { SessionReport, SessionsReport } from '../report/sessions.js';
 import { duration, int, localTime, pct, ratio, tokens, usd } from './format.js';
+import { causeLabel } from './labels.js';
 import type { Block, Cell, Column, Section } from './table.js';
 
 export interface Paint {
@@ -55,10 +56,6 @@ function header(meta: ReportMeta, title: string, p: Paint): Block {
   };
 }
 
-function totalsRow(t: Totals): Cell[] {
-  return [t.requests, t.inputTokens, t.outputTokens, t.cacheReadTokens, t.hitRate, t.costUSD];
-}
-
 export function overviewBlocks(r: OverviewReport, p: Paint, opts: { top: number }): Block[] {
   const t = r.totals;
   const blocks: Block[] = [...demoBanner(r, p), header(r, 'cachelens — prompt-cache report', p)];
@@ -76,7 +73,7 @@ export function overviewBlocks(r: OverviewReport, p: Paint, opts: { top: number 
     ],
     notes: [
       `hit rate ${p.bold(pct(t.hitRate))} (cache read / total input) · cache read per fresh input token ${ratio(r.ratios.cacheReadPerInputToken)} · per output token ${ratio(r.ratios.cacheReadPerOutputToken)}`,
-      `${int(t.requests)} requests · ${int(t.sessions)} sessions · ${int(t.apiErrors)} API errors`,
+      `${int(t.requests)} requests · ${int(t.sessions)} sessions · ${int(t.apiErrors)} API errors · ${int(t.rebuilds)} cache rebuilds wasted ${usd(t.wastedUSD)} (see: cachelens breaks)`,
     ],
   });
   const c = r.costs;
@@ -102,10 +99,12 @@ export function overviewBlocks(r: OverviewReport, p: Paint, opts: { top: number 
       tok('output', 4),
       tok('cache read', 6),
       hitColumn(p, 7),
+      { header: 'rebuilds', fmt: int, drop: 3 },
+      { header: 'wasted', fmt: usd, drop: 4 },
       costColumn(),
     ],
-    rows: r.periods.map((x) => [x.period, x.sessions, x.requests, x.outputTokens, x.cacheReadTokens, x.hitRate, x.costUSD]),
-    footer: ['total', t.sessions, t.requests, t.outputTokens, t.cacheReadTokens, t.hitRate, t.costUSD],
+    rows: r.periods.map((x) => [x.period, x.sessions, x.requests, x.outputTokens, x.cacheReadTokens, x.hitRate, x.rebuilds, x.wastedUSD, x.costUSD]),
+    footer: ['total', t.sessions, t.requests, t.outputTokens, t.cacheReadTokens, t.hitRate, t.rebuilds, t.wastedUSD, t.costUSD],
   });
   const modelCols: Column[] = [
     { header: 'model', align: 'left', drop: 0 },
@@ -124,16 +123,20 @@ export function overviewBlocks(r: OverviewReport, p: Paint, opts: { top: number 
   const shown = r.projects.slice(0, opts.top);
   blocks.push({
     title: r.projects.length > shown.length ? `Top ${shown.length} of ${r.projects.length} projects` : 'By project',
-    columns: [{ header: 'project', align: 'left', drop: 0 }, { header: 'sessions', fmt: int, drop: 2 }, { header: 'requests', fmt: int, drop: 3 }, tok('output', 4), tok('cache read', 5), hitColumn(p, 6), costColumn()],
-    rows: shown.map((x) => [x.project, ...sessionsAndTotals(x)]),
+    columns: [
+      { header: 'project', align: 'left', drop: 0 },
+      { header: 'sessions', fmt: int, drop: 2 },
+      { header: 'requests', fmt: int, drop: 3 },
+      tok('output', 4),
+      tok('cache read', 5),
+      hitColumn(p, 6),
+      { header: 'wasted', fmt: usd, drop: 4 },
+      costColumn(),
+    ],
+    rows: shown.map((x) => [x.project, x.sessions, x.requests, x.outputTokens, x.cacheReadTokens, x.hitRate, x.wastedUSD, x.costUSD]),
   });
   blocks.push({ text: scanNotes(r, p).join('\n') });
   return blocks.filter((b) => !('text' in b) || b.text !== '');
-}
-
-function sessionsAndTotals(t: Totals): Cell[] {
-  const [requests, , output, read, hit, cost] = totalsRow(t);
-  return [t.sessions, requests ?? null, output ?? null, read ?? null, hit ?? null, cost ?? null];
 }
 
 export function sessionsBlocks(r: SessionsReport, p: Paint): Block[] {
@@ -151,6 +154,8 @@ export function sessionsBlocks(r: SessionsReport, p: Paint): Block[] {
         { header: 'main', fmt: int, drop: 5 },
         { header: 'sub-agent', fmt: int, drop: 4 },
         hitColumn(p, 6),
+        { header: 'rebuilds', fmt: int, drop: 3 },
+        { header: 'wasted', fmt: usd, drop: 5 },
         costColumn(),
       ],
       rows: r.sessions.map((s) => [
@@ -161,6 +166,8 @@ export function sessionsBlocks(r: SessionsReport, p: Paint): Block[] {
         s.mainRequests,
         s.subagentRequests,
         s.hitRate,
+        s.rebuilds,
+        s.wastedUSD,
         s.costUSD,
       ]),
     } satisfies Section,
@@ -188,6 +195,7 @@ export function sessionBlocks(r: SessionReport, p: Paint): Block[] {
       ],
       notes: [
         `hit rate ${p.bold(pct(s.hitRate))} · ${int(s.mainRequests)} main + ${int(s.subagentRequests)} sub-agent requests (${s.subagents} sub-agents) · ${int(s.apiErrors)} API errors · cost ${p.bold(usd(s.costUSD))} (without caching ${usd(s.noCacheCostUSD)})`,
+        `${int(s.rebuilds)} cache rebuilds wasted ${p.bold(usd(s.wastedUSD))}`,
       ],
     },
     {
@@ -205,6 +213,7 @@ export function sessionBlocks(r: SessionReport, p: Paint): Block[] {
         tok('output', 5),
         hitColumn(p, 8),
         costColumn(),
+        { header: 'cache', align: 'left', drop: 1, paint: (txt, v) => (typeof v === 'string' && v !== '' && !v.startsWith('start') && !v.startsWith('/clear') ? p.red(txt) : txt) },
       ],
       rows: r.requests.map((q) => [
         q.index,
@@ -219,6 +228,11 @@ export function sessionBlocks(r: SessionReport, p: Paint): Block[] {
         q.outputTokens,
         q.hitRate,
         q.costUSD,
+        q.rebuild === null
+          ? ''
+          : !q.rebuild.waste
+            ? q.rebuild.cause === 'clear' ? '/clear start' : 'start'
+            : `${causeLabel(q.rebuild.cause)} ${usd(q.rebuild.wastedUSD)}`,
       ]),
     } satisfies Section,
   ];

@@ -10,6 +10,7 @@ import {
   type Dataset,
   type PeriodKind,
   type Totals,
+  type WasteLookup,
 } from '../accounting/index.js';
 import type { Pricing } from '../pricing/index.js';
 import type { ReportMeta } from './meta.js';
@@ -78,21 +79,22 @@ export function buildOverview(
   ds: Dataset,
   pricing: Pricing,
   meta: ReportMeta,
-  opts: { by: PeriodKind; plan: [string, number] | null; since: string | null; until: string | null },
+  opts: { by: PeriodKind; plan: [string, number] | null; since: string | null; until: string | null; waste?: WasteLookup },
 ): OverviewReport {
   const cal = ds.calendar;
+  const waste = opts.waste;
   const all = newAccumulator();
-  for (const p of ds.requests) addRequest(all, p);
+  for (const p of ds.requests) addRequest(all, p, waste);
   for (const e of ds.apiErrors) addApiError(all, e);
   const totals = finishTotals(all);
 
-  const periods = [...groupBy(ds.requests, ds.apiErrors, (p) => cal.period(p.r.timestamp, opts.by), (e) => cal.period(e.timestamp, opts.by))]
+  const periods = [...groupBy(ds.requests, ds.apiErrors, (p) => cal.period(p.r.timestamp, opts.by), (e) => cal.period(e.timestamp, opts.by), waste)]
     .map(([period, a]) => ({ period, ...finishTotals(a) }))
     .sort((a, b) => (a.period < b.period ? -1 : a.period > b.period ? 1 : 0));
-  const models = [...groupBy(ds.requests, [], (p) => p.r.model, null)]
+  const models = [...groupBy(ds.requests, [], (p) => p.r.model, null, waste)]
     .map(([model, a]) => ({ model, displayName: pricing.displayName(model), ...finishTotals(a) }))
     .sort((a, b) => b.costUSD - a.costUSD || b.totalTokens - a.totalTokens);
-  const projects = [...groupBy(ds.requests, ds.apiErrors, (p) => p.r.project, (e) => e.project)]
+  const projects = [...groupBy(ds.requests, ds.apiErrors, (p) => p.r.project, (e) => e.project, waste)]
     .map(([project, a]) => ({ project, ...finishTotals(a) }))
     .sort((a, b) => b.costUSD - a.costUSD || b.totalTokens - a.totalTokens);
   const unpriced = [...groupBy(ds.requests.filter((p) => p.costUSD === null), [], (p) => p.r.model, null)].map(([model, a]) => ({

@@ -1,5 +1,6 @@
 // `cachelens sessions` and `cachelens session <id>`: per-session views.
-import { finishTotals, groupBy, hitRate, totalInput, usd, type Dataset, type PricedRequest, type Totals } from '../accounting/index.js';
+import { finishTotals, groupBy, hitRate, totalInput, usd, type Dataset, type PricedRequest, type Totals, type WasteLookup } from '../accounting/index.js';
+import { isWaste, type CacheAnalysis, type RebuildCause } from '../cache/index.js';
 import type { Pricing } from '../pricing/index.js';
 import type { ReportMeta } from './meta.js';
 
@@ -40,6 +41,8 @@ export interface RequestRow {
   hitRate: number;
   /** null when the model has no known price */
   costUSD: number | null;
+  /** set when this request re-wrote the cache (or started a conversation) */
+  rebuild: { cause: RebuildCause; waste: boolean; tokensRewritten: number; wastedUSD: number | null; evidence: string[] } | null;
 }
 
 export interface SessionReport extends ReportMeta {
@@ -97,9 +100,9 @@ function bySession(ds: Dataset): Map<string, PricedRequest[]> {
   return m;
 }
 
-export function buildSessions(ds: Dataset, meta: ReportMeta): SessionsReport {
+export function buildSessions(ds: Dataset, meta: ReportMeta, waste?: WasteLookup): SessionsReport {
   const groups = bySession(ds);
-  const acc = groupBy(ds.requests, ds.apiErrors, (p) => p.r.sessionId, (e) => e.sessionId);
+  const acc = groupBy(ds.requests, ds.apiErrors, (p) => p.r.sessionId, (e) => e.sessionId, waste);
   const sessions = [...groups]
     .map(([id, reqs]) => sessionRow(id, reqs, ds, finishTotals(acc.get(id)!)))
     .sort((a, b) => (a.lastTimestamp < b.lastTimestamp ? 1 : a.lastTimestamp > b.lastTimestamp ? -1 : 0));
@@ -123,9 +126,9 @@ export function resolveSessionId(ds: Dataset, query: string): string {
   throw new Error(`'${query}' matches ${hits.length} sessions: ${hits.slice(0, 5).join(', ')}${hits.length > 5 ? ', …' : ''}`);
 }
 
-export function buildSession(ds: Dataset, pricing: Pricing, meta: ReportMeta, sessionId: string): SessionReport {
+export function buildSession(ds: Dataset, pricing: Pricing, meta: ReportMeta, sessionId: string, analysis?: CacheAnalysis, waste?: WasteLookup): SessionReport {
   const reqs = ds.requests.filter((p) => p.r.sessionId === sessionId);
-  const acc = groupBy(reqs, ds.apiErrors.filter((e) => e.sessionId === sessionId), () => sessionId, () => sessionId);
+  const acc = groupBy(reqs, ds.apiErrors.filter((e) => e.sessionId === sessionId), () => sessionId, () => sessionId, waste);
   const summary = sessionRow(sessionId, reqs, ds, finishTotals(acc.get(sessionId)!));
   const lastByThread = new Map<string, number>();
   const requests = reqs.map((p, i): RequestRow => {
@@ -133,6 +136,7 @@ export function buildSession(ds: Dataset, pricing: Pricing, meta: ReportMeta, se
     const thread = r.agentId ?? '';
     const prev = lastByThread.get(thread);
     lastByThread.set(thread, r.timestamp);
+    const rb = analysis?.byKey.get(r.key);
     return {
       index: i + 1,
       timestamp: iso(r.timestamp),
@@ -150,6 +154,9 @@ export function buildSession(ds: Dataset, pricing: Pricing, meta: ReportMeta, se
       outputTokens: r.output,
       hitRate: hitRate(r.cacheRead, totalInput({ input: r.input, w5: r.cacheWrite5m, w1: r.cacheWrite1h, read: r.cacheRead })),
       costUSD: p.costUSD === null ? null : usd(p.costUSD),
+      rebuild: rb
+        ? { cause: rb.cause, waste: isWaste(rb), tokensRewritten: rb.tokensRewritten, wastedUSD: rb.wasteUSD === null ? null : usd(rb.wasteUSD), evidence: rb.evidence }
+        : null,
     };
   });
   return { ...meta, kind: 'session', sessionId, project: summary.project, summary, requests };
