@@ -23,7 +23,7 @@ export function analyzeCache(ds: Dataset, pricing: Pricing): CacheAnalysis {
   const rebuilds: Rebuild[] = [];
   for (const c of conversations) rebuilds.push(...conversationRebuilds(c, pricing, shared));
   const byKey = new Map(rebuilds.map((r) => [r.key, r]));
-  markFanouts(conversations, byKey, pricing);
+  markFanouts(conversations, byKey, pricing, shared);
   rebuilds.sort((a, b) => a.request.timestamp - b.request.timestamp || (a.key < b.key ? -1 : 1));
   return { conversations, rebuilds, byKey };
 }

@@ -255,10 +255,13 @@ export function conversationRebuilds(c: Conversation, pricing: Pricing, shared: 
 /**
  * Parallel fan-out: sub-agents of one session whose first requests start within
  * seconds of each other each write the shared prefix; none can read another's
- * entry yet. The first one's write is needed; the others' is waste, bounded by
- * the first one's write (the shared part of a prefix is not visible in usage).
+ * entry yet. The first one's write is needed; the others re-write the shared
+ * part. Usage does not show how much of a prefix is shared, so it is estimated
+ * as the largest level conversations on this model are seen to start from
+ * that fits in both writes (the sub-agent's system prompt and tools), else the
+ * smaller of the two writes.
  */
-export function markFanouts(conversations: Conversation[], rebuilds: Map<string, Rebuild>, pricing: Pricing): void {
+export function markFanouts(conversations: Conversation[], rebuilds: Map<string, Rebuild>, pricing: Pricing, shared: StartLevels = new Map()): void {
   const bySession = new Map<string, Conversation[]>();
   for (const c of conversations) {
     if (c.agentId === null) continue;
@@ -277,11 +280,16 @@ export function markFanouts(conversations: Conversation[], rebuilds: Map<string,
         .reverse()
         .find((q) => p.r.timestamp - q.r.timestamp <= FANOUT_WINDOW_MS && q.r.model === p.r.model && writes(q) >= REBUILD_MIN_TOKENS);
       if (!leader) continue;
-      const rewritten = Math.min(writes(p), writes(leader));
+      const both = Math.min(writes(p), writes(leader));
+      const fits = (shared.get(p.r.model) ?? []).filter((l) => l <= both);
+      const rewritten = fits.length ? Math.max(...fits) : both;
       if (rewritten < REBUILD_MIN_TOKENS) continue;
       rb.cause = 'parallel-fanout';
       rb.tokensRewritten = rewritten;
-      rb.evidence = [`started ${((p.r.timestamp - leader.r.timestamp) / 1000).toFixed(1)} s after sub-agent ${leader.r.agentId ?? 'main'} wrote its prefix`];
+      rb.evidence = [
+        `started ${((p.r.timestamp - leader.r.timestamp) / 1000).toFixed(1)} s after sub-agent ${leader.r.agentId ?? 'main'} wrote its prefix; ` +
+          (fits.length ? `shared part estimated at ${rewritten} tokens, a level conversations on this model start from` : `shared part estimated as the smaller write (${rewritten} tokens)`),
+      ];
       rb.wasteUSD = waste(p, rewritten, pricing);
     }
   }
