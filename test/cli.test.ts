@@ -1,6 +1,7 @@
 // Whole-CLI checks: every command and output format, filters, time zones,
 // plans, unknown models, errors, width and colour — on small hand-made trees
 // whose expected values are worked out by hand, and on the demo tree.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -162,7 +163,7 @@ d('cachelens CLI', () => {
     const csv = runCli(['report', '--csv', '--dir', root, '--tz', 'UTC', '--by', 'day']);
     expect(csv.status).toBe(0);
     const blocks = csv.stdout.trim().split('\n\n');
-    expect(blocks.map((b) => b.split('\n')[0])).toEqual(['# Totals', '# Cost', '# By day', '# By model', '# By project']);
+    expect(blocks.map((b) => b.split('\n')[0])).toEqual(['# Totals', '# Cost', '# By day', '# By model', '# By project', '# Timeline: hit rate and cache waste by week']);
     const byDay = blocks[2]!.split('\n');
     expect(byDay[1]).toBe('day,sessions,requests,output,cache read,hit,rebuilds,wasted,cost');
     expect(byDay[2]).toBe(`2026-03-01,1,3,650,22000,${22000 / 35015},0,0,0.068895`);
@@ -234,5 +235,28 @@ d('no transcripts: the labelled demo', () => {
     const j = JSON.parse(runCli(['report', '--json', '--dir', dir]).stdout);
     expect(j.demo).toBe(false);
     expect(j.totals.requests).toBe(buildDemoFiles().manifest.expectedTotals.requests);
+  });
+});
+
+d('report --git', () => {
+  it('counts commits per ISO week in the repository at the recorded cwd', () => {
+    const repo = fs.mkdtempSync(path.join(os.tmpdir(), 'cachelens-git-'));
+    const git = (args: string[], date?: string) =>
+      execFileSync('git', ['-C', repo, ...args], {
+        env: { ...process.env, GIT_AUTHOR_DATE: date ?? '', GIT_COMMITTER_DATE: date ?? '', GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' },
+        stdio: 'ignore',
+      });
+    git(['init', '-q']);
+    // two commits in 2026-W10 (Mon 2026-03-02 .. Sun 03-08), one in 2026-W11
+    for (const [i, date] of ['2026-03-03T10:00:00Z', '2026-03-05T10:00:00Z', '2026-03-10T10:00:00Z'].entries()) {
+      fs.writeFileSync(path.join(repo, `f${i}`), String(i));
+      git(['add', '.']);
+      git(['commit', '-q', '-m', `c${i}`], date);
+    }
+    const body = line({ id: 'g1', ts: '2026-03-04T10:00:00.000Z', input: 10, read: 1000, out: 5 }).replace('"cwd":"/home/u/shop"', `"cwd":${JSON.stringify(repo)}`);
+    const root = tree({ '-tmp-repo/aaaa1111-0000-4000-8000-000000000001.jsonl': [body, line({ id: 'g2', ts: '2026-03-11T10:00:00.000Z', input: 10, read: 1000, out: 5 }).replace('"cwd":"/home/u/shop"', `"cwd":${JSON.stringify(repo)}`)] });
+    const j = json(['report', '--json', '--git', '--dir', root, '--tz', 'UTC']);
+    expect(j.timeline.git.byProject['-tmp-repo']).toEqual({ '2026-W10': 2, '2026-W11': 1 });
+    expect(j.timeline.weeks.map((w: any) => [w.week, w.commits])).toEqual([['2026-W10', 2], ['2026-W11', 1]]);
   });
 });

@@ -11,6 +11,7 @@ import { buildSession, buildSessions, resolveSessionId } from '../report/session
 import { buildBreaks } from '../report/breaks.js';
 import { analyzeCache, CAUSES, wasteLookup, type RebuildCause } from '../cache/index.js';
 import { breaksBlocks } from './breaks-view.js';
+import { gitCommitCounts } from './git.js';
 import { CliError, isCliError } from './errors.js';
 import { loadData, type CommonOptions } from './load.js';
 import { formatOf, paintFor, printJson, renderBlocks, terminalWidth, type OutputOptions } from './output.js';
@@ -56,7 +57,7 @@ function noteNotFound(looked: string[] | null): void {
   );
 }
 
-async function runReport(o: Opts & { by: string; plan?: string; top: string }): Promise<void> {
+async function runReport(o: Opts & { by: string; plan?: string; top: string; git?: boolean }): Promise<void> {
   const by = o.by as PeriodKind;
   if (!['day', 'week', 'month'].includes(by)) throw new CliError(`--by expects day, week or month, got '${o.by}'`);
   const plan = o.plan === undefined ? null : parsePlan(o.plan);
@@ -66,7 +67,8 @@ async function runReport(o: Opts & { by: string; plan?: string; top: string }): 
   const { ds, pricing, meta, notFound } = await loadData(o, VERSION);
   noteNotFound(notFound);
   const waste = wasteLookup(analyzeCache(ds, pricing));
-  const report = buildOverview(ds, pricing, meta, { by, plan, since: meta.filters.since, until: meta.filters.until, waste });
+  const git = o.git && ds.requests.length > 0 ? gitCommitCounts(ds) : null;
+  const report = buildOverview(ds, pricing, meta, { by, plan, since: meta.filters.since, until: meta.filters.until, waste, git });
   const format = formatOf(o);
   if (format === 'json') return printJson(report);
   process.stdout.write(renderBlocks(overviewBlocks(report, paintFor(o), { top }), format, paintFor(o), terminalWidth()));
@@ -135,7 +137,8 @@ export function buildProgram(): Command {
       .description('overview: totals, cost with and without caching, by period, model and project')
       .addOption(new Option('--by <period>', 'period rows: day, week or month').default('week'))
       .option('--plan <plan>', 'add a subscription cost for the same period: pro, max5, max20 or USD per month')
-      .option('--top <n>', 'projects to list in tables', '10'),
+      .option('--top <n>', 'projects to list in tables', '10')
+      .option('--git', "add commits per week from each project's git repository (when its directory still exists)"),
   ).action((o) => runReport(o));
 
   withCommon(program.command('sessions').description('one row per session, newest first')).action((o) => runSessions(o));

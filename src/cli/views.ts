@@ -135,8 +135,34 @@ export function overviewBlocks(r: OverviewReport, p: Paint, opts: { top: number 
     ],
     rows: shown.map((x) => [x.project, x.sessions, x.requests, x.outputTokens, x.cacheReadTokens, x.hitRate, x.wastedUSD, x.costUSD]),
   });
+  blocks.push(timelineSection(r, p));
   blocks.push({ text: scanNotes(r, p).join('\n') });
   return blocks.filter((b) => !('text' in b) || b.text !== '');
+}
+
+function timelineSection(r: OverviewReport, p: Paint): Section {
+  const tl = r.timeline;
+  const cols: Column[] = [
+    { header: 'week', align: 'left', drop: 0 },
+    { header: 'requests', fmt: int, drop: 3 },
+    hitColumn(p, 0),
+    { header: 'wasted', fmt: usd, drop: 0 },
+    { header: 'waste/cost', fmt: pct, drop: 2 },
+    { header: 'phase', align: 'left', drop: 1 },
+  ];
+  if (tl.git) cols.push({ header: 'commits', fmt: int, drop: 1 });
+  const notes = tl.phases.map((ph, k) => `phase ${k + 1} ${ph.from} → ${ph.to} (${ph.weeks} wk): ${ph.label} · hit ${pct(ph.hitRate)} · wasted ${usd(ph.wastedUSD)} of ${usd(ph.costUSD)}`);
+  if (tl.git?.missing.length) notes.push(p.dim(`no git history for: ${tl.git.missing.join(', ')} (directory gone or not a repository)`));
+  return {
+    title: 'Timeline: hit rate and cache waste by week',
+    columns: cols,
+    rows: tl.weeks.map((w) => {
+      const row: Cell[] = [w.week, w.requests, w.hitRate, w.wastedUSD, w.wasteShare, `${w.phase + 1}`];
+      if (tl.git) row.push(w.commits);
+      return row;
+    }),
+    notes,
+  };
 }
 
 export function sessionsBlocks(r: SessionsReport, p: Paint): Block[] {

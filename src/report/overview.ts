@@ -14,6 +14,7 @@ import {
 } from '../accounting/index.js';
 import type { Pricing } from '../pricing/index.js';
 import type { ReportMeta } from './meta.js';
+import { buildTimeline, type GitCounts, type Timeline } from './timeline.js';
 
 export interface PlanCost {
   plan: string;
@@ -57,6 +58,8 @@ export interface OverviewReport extends ReportMeta {
   models: (Totals & { model: string; displayName: string })[];
   projects: (Totals & { project: string })[];
   unpriced: UnpricedModel[];
+  /** hit rate and waste by week, with phases (and commits with --git) */
+  timeline: Timeline;
 }
 
 export const PLANS: Record<string, number> = { pro: 20, max5: 100, max20: 200 };
@@ -79,7 +82,7 @@ export function buildOverview(
   ds: Dataset,
   pricing: Pricing,
   meta: ReportMeta,
-  opts: { by: PeriodKind; plan: [string, number] | null; since: string | null; until: string | null; waste?: WasteLookup },
+  opts: { by: PeriodKind; plan: [string, number] | null; since: string | null; until: string | null; waste?: WasteLookup; git?: GitCounts | null },
 ): OverviewReport {
   const cal = ds.calendar;
   const waste = opts.waste;
@@ -138,5 +141,6 @@ export function buildOverview(
     models,
     projects,
     unpriced,
+    timeline: buildTimeline(ds, waste ?? new Map(), opts.git ?? null),
   };
 }
