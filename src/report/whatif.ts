@@ -1,0 +1,415 @@
+// `cachelens whatif`: the recorded request timelines replayed under other
+// cache policies (src/cache/whatif.ts; the model is in docs/whatif.md).
+// A plain object: renderers and `--json` read the same thing.
+import { usd, type Dataset } from '../accounting/index.js';
+import { isWaste, type CacheAnalysis } from '../cache/index.js';
+import {
+  ACTUAL_POLICY,
+  DEFAULT_KEEPALIVE_MINUTES,
+  DEFAULT_MAX_IDLE_MINUTES,
+  gapProfile,
+  keepAlivePolicy,
+  PING_INPUT_TOKENS,
+  PING_OUTPUT_TOKENS,
+  POLICIES,
+  prepareReplay,
+  recordedTotals,
+  replayPolicy,
+  type GapBucket,
+  type Policy,
+  type PolicyOutcome,
+  type ReplayConversation,
+} from '../cache/whatif.js';
+import type { Pricing } from '../pricing/index.js';
+import type { ReportMeta } from './meta.js';
+
+export interface WhatifPolicyRow {
+  /** 'actual', 'all-5m', 'all-1h', 'main-1h-sub-5m', 'keepalive-<N>m', 'no-cache' */
+  name: string;
+  description: string;
+  /** how to get it; null when no setting does it (actual, keep-alive) */
+  setting: string | null;
+  /** replayed cost, pings included */
+  costUSD: number;
+  /** costUSD − actual costUSD: negative = cheaper than what happened */
+  deltaUSD: number;
+  /** deltaUSD as a percentage of the actual cost (−12.5 = 12.5 % cheaper) */
+  deltaPct: number;
+  /** deltaUSD scaled to 30 days of the data's period */
+  monthlyDeltaUSD: number;
+  readTokens: number;
+  write5mTokens: number;
+  write1hTokens: number;
+  /** TTL expiries that re-write ≥ 2,000 tokens (structural rebuilds excluded: the same under every policy) */
+  misses: number;
+  missTokens: number;
+  /** what those re-writes cost over reading the same tokens */
+  missCostUSD: number;
+  pings: number;
+  pingCostUSD: number;
+  /** of those, pings after a main thread's last request (a pinger cannot know the session is over) */
+  trailingPings: number;
+  trailingPingCostUSD: number;
+  /** requests whose replayed read differs from the recorded one */
+  changedRequests: number;
+}
+
+export interface WhatifGapRow extends GapBucket {
+  /** a 1-hour entry outlives every gap of this range */
+  oneHourKeeps: boolean;
+  /** the pings sent in this range cost less than the expiries they bridge (null: no gap here) */
+  pingPays: boolean | null;
+}
+
+export interface WhatifReport extends ReportMeta {
+  kind: 'whatif';
+  /** the data's first and last active day (in filters.tz) and the inclusive day count monthly figures scale from */
+  period: { firstDay: string | null; lastDay: string | null; days: number };
+  requests: number;
+  /** requests of unknown models: replayed for tokens, left out of every cost */
+  unpricedRequests: number;
+  /** conversations (a main thread or one sub-agent) by the TTL bucket their recorded writes went to */
+  conversations: {
+    main: { total: number; '5m': number; '1h': number; mixed: number; none: number };
+    subagent: { total: number; '5m': number; '1h': number; mixed: number; none: number };
+  };
+  /** rebuilds with causes other than TTL expiry (model switch, compaction, …): the same under every policy */
+  structuralMisses: { count: number; tokens: number; costUSD: number };
+  keepAlive: { everyMinutes: number[]; maxIdleMinutes: number; pingInputTokens: number; pingOutputTokens: number };
+  /** the replay of what happened; `matches` names the alternative with the same TTL rule, if any */
+  actual: WhatifPolicyRow & { matches: string | null };
+  /** the alternatives, in a fixed order: all-5m, all-1h, main-1h-sub-5m, keep-alive(s), no-cache */
+  policies: WhatifPolicyRow[];
+  fidelity: {
+    recorded: { readTokens: number; writeTokens: number; costUSD: number };
+    replayed: { readTokens: number; writeTokens: number; costUSD: number };
+    /** |replayed − recorded| / recorded × 100 */
+    readErrorPct: number;
+    writeErrorPct: number;
+    costErrorPct: number;
+    changedRequests: number;
+    /** the same replay when the gap rule alone decides warm or cold (what every counterfactual leans on) */
+    gapRule: { changedRequests: number; readErrorPct: number; writeErrorPct: number; costErrorPct: number };
+  };
+  breakEven: {
+    /** the reference prices: the model with the largest cost, at its latest request */
+    model: string | null;
+    displayName: string | null;
+    pricesPerMTok: { input: number; write5m: number; write1h: number; read: number } | null;
+    /** (1h write − 5m write) / input: the extra paid on every token written with a 1h TTL */
+    oneHourPremium: number | null;
+    /** (5m write − read) / input: the extra paid on every token an expiry re-writes */
+    missPenalty: number | null;
+    /** oneHourPremium / missPenalty: 1h pays when tokens rescued ≥ this × tokens written */
+    rescueRatio: number | null;
+    /** (5m write − read) / read: how many pings of a prefix one expiry of it pays for */
+    pingsPerMiss: number | null;
+    /** for each keep-alive interval: the longest gap whose pings cost less than one expiry (prefix ≈ at stake) */
+    pingBreakEvenMinutes: { everyMinutes: number; upToMinutes: number }[];
+    /** on this data, all-1h against all-5m */
+    data: { rescuedTokens: number; writtenTokens1h: number; ratio: number | null; oneHourPays: boolean };
+    /** the first keep-alive interval, used for `gaps` */
+    gapsPingEveryMinutes: number | null;
+    gaps: WhatifGapRow[];
+    rules: string[];
+  };
+  recommendation: {
+    /** the policy to use ('actual' when nothing beats what happened by 0.5 %) */
+    policy: string;
+    setting: string | null;
+    alreadyBest: boolean;
+    /** actual − recommended, over the data */
+    savingUSD: number;
+    monthlySavingUSD: number;
+    text: string;
+    notes: string[];
+  };
+}
+
+export interface WhatifOptions {
+  /** keep-alive ping intervals to replay, minutes, each in (0, 5); default [4] */
+  keepAliveMinutes?: number[];
+  /** a pinger stops this many minutes after the last request; default 60 */
+  maxIdleMinutes?: number;
+}
+
+/** A saving below this share of the actual cost is noise: keep what you have. */
+const ALREADY_BEST_SHARE = 0.005;
+const MONTH_DAYS = 30;
+
+function dayCount(first: string, last: string): number {
+  return Math.round((Date.parse(`${last}T00:00:00Z`) - Date.parse(`${first}T00:00:00Z`)) / 86_400_000) + 1;
+}
+
+function pctError(replayed: number, recorded: number): number {
+  if (recorded === 0) return replayed === 0 ? 0 : 100;
+  return (Math.abs(replayed - recorded) / recorded) * 100;
+}
+
+function money(x: number): string {
+  const a = Math.abs(x);
+  return `${x < 0 ? '-' : ''}$${a >= 100 ? Math.round(a).toLocaleString('en-US') : a.toFixed(2)}`;
+}
+
+function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+function row(policy: Policy, o: PolicyOutcome, actualCost: number, days: number): WhatifPolicyRow {
+  const delta = o.costUSD - actualCost;
+  return {
+    name: policy.name,
+    description: policy.description,
+    setting: policy.setting,
+    costUSD: usd(o.costUSD),
+    deltaUSD: usd(delta),
+    deltaPct: actualCost > 0 ? round((delta / actualCost) * 100, 4) : 0,
+    monthlyDeltaUSD: days > 0 ? usd((delta * MONTH_DAYS) / days) : 0,
+    readTokens: o.reads,
+    write5mTokens: o.writes5m,
+    write1hTokens: o.writes1h,
+    misses: o.misses,
+    missTokens: o.missTokens,
+    missCostUSD: usd(o.missCostUSD),
+    pings: o.pings,
+    pingCostUSD: usd(o.pingCostUSD),
+    trailingPings: o.trailingPings,
+    trailingPingCostUSD: usd(o.trailingPingCostUSD),
+    changedRequests: o.changedRequests,
+  };
+}
+
+function describeActual(conv: WhatifReport['conversations']): { description: string; matches: string | null } {
+  const part = (label: string, g: WhatifReport['conversations']['main']): string | null => {
+    if (g.total === 0) return null;
+    const bits = (['1h', '5m', 'mixed', 'none'] as const).filter((k) => g[k] > 0).map((k) => `${k === 'none' ? 'no writes' : k} ${g[k]}`);
+    return `${label} ${bits.join(', ')}`;
+  };
+  const description = `as recorded: ${[part('main threads', conv.main), part('sub-agents', conv.subagent)].filter(Boolean).join('; ') || 'no conversations'}`;
+  const only = (g: WhatifReport['conversations']['main']): '5m' | '1h' | null | 'any' => {
+    if (g['mixed'] > 0) return null;
+    if (g['1h'] > 0 && g['5m'] > 0) return null;
+    return g['1h'] > 0 ? '1h' : g['5m'] > 0 ? '5m' : 'any';
+  };
+  const m = only(conv.main);
+  const s = only(conv.subagent);
+  let matches: string | null = null;
+  if (m !== null && s !== null) {
+    const mm = m === 'any' ? (s === 'any' ? '5m' : s) : m;
+    const ss = s === 'any' ? mm : s;
+    matches = mm === '5m' && ss === '5m' ? 'all-5m' : mm === '1h' && ss === '1h' ? 'all-1h' : mm === '1h' && ss === '5m' ? 'main-1h-sub-5m' : null;
+  }
+  return { description, matches };
+}
+
+export function buildWhatif(ds: Dataset, analysis: CacheAnalysis, pricing: Pricing, meta: ReportMeta, opts: WhatifOptions = {}): WhatifReport {
+  const everyMinutes = opts.keepAliveMinutes ?? DEFAULT_KEEPALIVE_MINUTES;
+  const maxIdleMinutes = opts.maxIdleMinutes ?? DEFAULT_MAX_IDLE_MINUTES;
+  const keepAlives = everyMinutes.map((n) => keepAlivePolicy(n, maxIdleMinutes));
+  const conversations = prepareReplay(analysis, pricing);
+
+  // period
+  let first = Infinity;
+  let last = -Infinity;
+  for (const p of ds.requests) {
+    if (p.r.timestamp < first) first = p.r.timestamp;
+    if (p.r.timestamp > last) last = p.r.timestamp;
+  }
+  const firstDay = Number.isFinite(first) ? ds.calendar.day(first) : null;
+  const lastDay = Number.isFinite(last) ? ds.calendar.day(last) : null;
+  const days = firstDay && lastDay ? dayCount(firstDay, lastDay) : 0;
+
+  // conversations by recorded TTL
+  const group = () => ({ total: 0, '5m': 0, '1h': 0, mixed: 0, none: 0 });
+  const conv = { main: group(), subagent: group() };
+  for (const c of conversations) {
+    const g = c.main ? conv.main : conv.subagent;
+    g.total++;
+    g[c.recordedTtl]++;
+  }
+
+  // structural misses: every counted rebuild whose cause is not an expiry
+  const structural = { count: 0, tokens: 0, costUSD: 0 };
+  for (const r of analysis.rebuilds) {
+    if (!isWaste(r) || r.cause === 'ttl-expired') continue;
+    structural.count++;
+    structural.tokens += r.tokensRewritten;
+    structural.costUSD += r.wasteUSD ?? 0;
+  }
+
+  // the replays
+  const actualOutcome = replayPolicy(conversations, ACTUAL_POLICY.spec);
+  const gapRuleOutcome = replayPolicy(conversations, ACTUAL_POLICY.spec, { gapRuleOnly: true });
+  const alternatives: Policy[] = [...POLICIES.filter((p) => p.spec.kind !== 'none'), ...keepAlives, ...POLICIES.filter((p) => p.spec.kind === 'none')];
+  const outcomes = new Map<string, PolicyOutcome>(alternatives.map((p) => [p.name, replayPolicy(conversations, p.spec)]));
+  const actualCost = actualOutcome.costUSD;
+  const { description, matches } = describeActual(conv);
+  const actualPolicy: Policy = { ...ACTUAL_POLICY, description };
+  const actual = { ...row(actualPolicy, actualOutcome, actualCost, days), matches };
+  const policies = alternatives.map((p) => row(p, outcomes.get(p.name)!, actualCost, days));
+
+  // fidelity: the actual policy against the recorded tokens and cost
+  const rec = recordedTotals(conversations);
+  const fid = (o: PolicyOutcome) => ({
+    readErrorPct: round(pctError(o.reads, rec.reads), 6),
+    writeErrorPct: round(pctError(o.writes5m + o.writes1h, rec.writes), 6),
+    costErrorPct: round(pctError(o.costUSD, rec.costUSD), 6),
+  });
+  const fidelity: WhatifReport['fidelity'] = {
+    recorded: { readTokens: rec.reads, writeTokens: rec.writes, costUSD: usd(rec.costUSD) },
+    replayed: { readTokens: actualOutcome.reads, writeTokens: actualOutcome.writes5m + actualOutcome.writes1h, costUSD: usd(actualOutcome.costUSD) },
+    ...fid(actualOutcome),
+    changedRequests: actualOutcome.changedRequests,
+    gapRule: { changedRequests: gapRuleOutcome.changedRequests, ...fid(gapRuleOutcome) },
+  };
+
+  const breakEven = buildBreakEven(ds, pricing, conversations, outcomes, keepAlives, maxIdleMinutes);
+  const recommendation = recommend(actual, policies, days);
+  return {
+    ...meta,
+    kind: 'whatif',
+    period: { firstDay, lastDay, days },
+    requests: actualOutcome.requests,
+    unpricedRequests: actualOutcome.unpricedRequests,
+    conversations: conv,
+    structuralMisses: { count: structural.count, tokens: structural.tokens, costUSD: usd(structural.costUSD) },
+    keepAlive: { everyMinutes, maxIdleMinutes, pingInputTokens: PING_INPUT_TOKENS, pingOutputTokens: PING_OUTPUT_TOKENS },
+    actual,
+    policies,
+    fidelity,
+    breakEven,
+    recommendation,
+  };
+}
+
+function buildBreakEven(
+  ds: Dataset,
+  pricing: Pricing,
+  conversations: ReplayConversation[],
+  outcomes: Map<string, PolicyOutcome>,
+  keepAlives: Policy[],
+  maxIdleMinutes: number,
+): WhatifReport['breakEven'] {
+  // reference prices: the costliest model, at its latest request
+  const byModel = new Map<string, { cost: number; latest: Dataset['requests'][number] }>();
+  for (const p of ds.requests) {
+    if (p.costUSD === null) continue;
+    const m = byModel.get(p.r.model);
+    if (!m) byModel.set(p.r.model, { cost: p.costUSD, latest: p });
+    else {
+      m.cost += p.costUSD;
+      if (p.r.timestamp >= m.latest.r.timestamp) m.latest = p;
+    }
+  }
+  let top: { model: string; latest: Dataset['requests'][number] } | null = null;
+  let topCost = -1;
+  for (const [model, m] of byModel) if (m.cost > topCost) [top, topCost] = [{ model, latest: m.latest }, m.cost];
+  const u = top ? pricing.unitPrices(top.latest.r) : null;
+  const perM = (x: number): number => Number((x * 1e6).toPrecision(10));
+  const oneHourPremium = u && u.input > 0 ? (u.cacheWrite1h - u.cacheWrite5m) / u.input : null;
+  const missPenalty = u && u.input > 0 ? (u.cacheWrite5m - u.cacheRead) / u.input : null;
+  const rescueRatio = oneHourPremium !== null && missPenalty ? oneHourPremium / missPenalty : null;
+  const pingsPerMiss = u && u.cacheRead > 0 ? (u.cacheWrite5m - u.cacheRead) / u.cacheRead : null;
+  const everyMinutes = keepAlives.map((p) => (p.spec.kind === 'keepalive' ? p.spec.everyMs / 60_000 : 0));
+  // a gap g takes ceil(g/N) − 1 pings; they cost less than one expiry while that is ≤ pingsPerMiss
+  const pingBreakEvenMinutes =
+    pingsPerMiss === null ? [] : everyMinutes.map((n) => ({ everyMinutes: n, upToMinutes: round((Math.floor(pingsPerMiss) + 1) * n, 2) }));
+
+  const five = outcomes.get('all-5m')!;
+  const hour = outcomes.get('all-1h')!;
+  const rescuedTokens = hour.reads - five.reads;
+  const writtenTokens1h = hour.writes1h;
+  const ratio = writtenTokens1h > 0 ? rescuedTokens / writtenTokens1h : null;
+
+  const firstKeepAlive = keepAlives[0]?.spec;
+  const gapsEvery = firstKeepAlive?.kind === 'keepalive' ? firstKeepAlive : null;
+  const buckets = gapProfile(conversations, gapsEvery?.everyMs ?? 240_000, gapsEvery?.maxIdleMs ?? maxIdleMinutes * 60_000);
+  const gaps: WhatifGapRow[] = buckets.map((b) => ({
+    ...b,
+    missCost5mUSD: usd(b.missCost5mUSD),
+    missCost1hUSD: usd(b.missCost1hUSD),
+    pingCostUSD: usd(b.pingCostUSD),
+    bridgedMissCostUSD: usd(b.bridgedMissCostUSD),
+    oneHourKeeps: b.toMinutes !== null && b.toMinutes <= 60,
+    pingPays: b.gaps === 0 ? null : b.bridgedMissCostUSD > b.pingCostUSD,
+  }));
+
+  const x = (v: number | null, d = 2): string => (v === null ? '?' : v.toFixed(d));
+  const rules: string[] = [];
+  if (u && top) {
+    rules.push(
+      `At ${pricing.displayName(top.model)} prices (input $${perM(u.input)}, 5m write $${perM(u.cacheWrite5m)}, 1h write $${perM(u.cacheWrite1h)}, read $${perM(u.cacheRead)} per MTok): ` +
+        `a 1h TTL costs ${x(oneHourPremium)}× input more on every token written, and saves ${x(missPenalty)}× input on every token a gap of 5–60 min would otherwise make it write again.`,
+      `1h pays when the tokens it rescues from expiry are at least ${x(rescueRatio)}× the tokens it writes: in one conversation, roughly when a gap of 5–60 min falls where the prefix already holds ${Math.round((rescueRatio ?? 0) * 100)}% of all it will write.`,
+      `On this data all-1h rescues ${rescuedTokens.toLocaleString('en-US')} tokens for ${writtenTokens1h.toLocaleString('en-US')} written (${x(ratio)}×): 1h ${ratio !== null && rescueRatio !== null && ratio >= rescueRatio ? 'pays' : 'does not pay'}.`,
+    );
+    if (pingsPerMiss !== null) {
+      rules.push(
+        `A keep-alive ping re-reads the prefix (${x((u.cacheRead / u.input) * 100, 1)}% of input each): one expiry pays for ${x(pingsPerMiss, 1)} pings, so pinging every N min pays for gaps up to about ${Math.floor(pingsPerMiss) + 1}×N min ` +
+          `(${pingBreakEvenMinutes.map((p) => `${p.upToMinutes} min at N = ${p.everyMinutes}`).join(', ')}) when nearly all the prefix is at stake — but a pinger also pings through gaps that would not have expired, and after a session ends, for up to ${maxIdleMinutes} min.`,
+      );
+    }
+  }
+  return {
+    model: top?.model ?? null,
+    displayName: top ? pricing.displayName(top.model) : null,
+    pricesPerMTok: u ? { input: perM(u.input), write5m: perM(u.cacheWrite5m), write1h: perM(u.cacheWrite1h), read: perM(u.cacheRead) } : null,
+    oneHourPremium: oneHourPremium === null ? null : round(oneHourPremium, 6),
+    missPenalty: missPenalty === null ? null : round(missPenalty, 6),
+    rescueRatio: rescueRatio === null ? null : round(rescueRatio, 6),
+    pingsPerMiss: pingsPerMiss === null ? null : round(pingsPerMiss, 6),
+    pingBreakEvenMinutes,
+    data: { rescuedTokens, writtenTokens1h, ratio: ratio === null ? null : round(ratio, 6), oneHourPays: ratio !== null && rescueRatio !== null && ratio >= rescueRatio },
+    gapsPingEveryMinutes: gapsEvery ? gapsEvery.everyMs / 60_000 : null,
+    gaps,
+    rules,
+  };
+}
+
+function recommend(actual: WhatifReport['actual'], policies: WhatifPolicyRow[], days: number): WhatifReport['recommendation'] {
+  const notes: string[] = [];
+  const settable = policies.filter((p) => p.setting !== null);
+  const best = settable.reduce<WhatifPolicyRow | null>((b, p) => (b === null || p.costUSD < b.costUSD ? p : b), null);
+  const monthly = (x: number): number => (days > 0 ? usd((x * MONTH_DAYS) / days) : 0);
+  const span = `${days} day${days === 1 ? '' : 's'} of data`;
+  if (!best || actual.costUSD <= 0) {
+    return { policy: 'actual', setting: null, alreadyBest: true, savingUSD: 0, monthlySavingUSD: 0, text: 'No priced requests: nothing to compare.', notes };
+  }
+  const saving = actual.costUSD - best.costUSD;
+  const alreadyBest = saving <= ALREADY_BEST_SHARE * actual.costUSD;
+  const keepAlives = policies.filter((p) => p.name.startsWith('keepalive-'));
+  const cheapest = (cost: (p: WhatifPolicyRow) => number): WhatifPolicyRow | null =>
+    keepAlives.reduce<WhatifPolicyRow | null>((b, p) => (b === null || cost(p) < cost(b) ? p : b), null);
+  const outright = cheapest((p) => p.costUSD);
+  const sessionAware = cheapest((p) => p.costUSD - p.trailingPingCostUSD);
+  const floor = alreadyBest ? actual.costUSD : best.costUSD;
+  const against = alreadyBest ? 'what you have' : best.name;
+  if (outright && outright.costUSD < floor * (1 - ALREADY_BEST_SHARE)) {
+    notes.push(
+      `${outright.name} would cost ${money(outright.costUSD)} (${money(monthly(floor - outright.costUSD))}/month less than ${against}), but no setting does it: it needs an external pinger (a max_tokens: 0 or 1 request on the same prefix).`,
+    );
+  } else if (sessionAware && sessionAware.costUSD - sessionAware.trailingPingCostUSD < floor * (1 - ALREADY_BEST_SHARE)) {
+    const cost = sessionAware.costUSD - sessionAware.trailingPingCostUSD;
+    notes.push(
+      `${sessionAware.name} would beat ${against} (${money(cost)}, ${money(monthly(floor - cost))}/month less) only with a pinger that stops when a session ends: ` +
+        `its pings after sessions' last requests cost ${money(sessionAware.trailingPingCostUSD)} of its ${money(sessionAware.pingCostUSD)}. No setting does it.`,
+    );
+  }
+  if (actual.write1hTokens > actual.write5mTokens) {
+    notes.push('Costs are API list prices. Mostly 1h writes suggest a subscription: there a saving is plan usage, not dollars (and past the plan limit Claude Code drops to 5m on its own).');
+  }
+  if (alreadyBest) {
+    const same = actual.matches !== null ? policies.find((p) => p.name === actual.matches) ?? null : null;
+    const closest = saving > 0 ? `would save only ${money(monthly(saving))}/month` : `would cost ${money(monthly(-saving))}/month more`;
+    const text =
+      `Keep what you have (${actual.description.replace(/^as recorded: /, '')}): it is already the cheapest setting for this usage ` +
+      `(the closest, ${best.name}, ${closest}; ${span}).`;
+    return { policy: same?.name ?? 'actual', setting: same?.setting ?? null, alreadyBest: true, savingUSD: 0, monthlySavingUSD: 0, text, notes };
+  }
+  const pct = (saving / actual.costUSD) * 100;
+  const text =
+    `Switch to ${best.name} (${best.description}): ${best.setting}. ` +
+    `Estimated saving ${money(monthly(saving))}/month (${pct.toFixed(1)}% of ${money(actual.costUSD)} over ${span}).`;
+  return { policy: best.name, setting: best.setting, alreadyBest: false, savingUSD: usd(saving), monthlySavingUSD: monthly(saving), text, notes };
+}
