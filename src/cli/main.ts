@@ -11,6 +11,8 @@ import { buildSession, buildSessions, resolveSessionId } from '../report/session
 import { buildBreaks } from '../report/breaks.js';
 import { analyzeCache, CAUSES, wasteLookup, type RebuildCause } from '../cache/index.js';
 import { breaksBlocks } from './breaks-view.js';
+import { buildWhatif } from '../report/whatif.js';
+import { whatifBlocks } from './whatif-view.js';
 import { gitCommitCounts } from './git.js';
 import { CliError, isCliError } from './errors.js';
 import { loadData, type CommonOptions } from './load.js';
@@ -115,6 +117,20 @@ async function runBreaks(o: Opts & { cause?: string[]; minUsd: string; limit: st
   process.stdout.write(renderBlocks(breaksBlocks(report, paintFor(o), { limit }), format, paintFor(o), terminalWidth()));
 }
 
+async function runWhatif(o: Opts & { keepAlive?: string[]; maxIdle: string }): Promise<void> {
+  const keepAliveMinutes = (o.keepAlive ?? ['4']).flatMap((v) => v.split(',')).map(Number);
+  const bad = keepAliveMinutes.find((m) => !Number.isFinite(m) || m <= 0 || m >= 5);
+  if (bad !== undefined) throw new CliError(`--keep-alive expects minutes between 0 and 5 (a ping must land before the 5-minute TTL ends), got '${bad}'`);
+  const maxIdleMinutes = Number(o.maxIdle);
+  if (!Number.isFinite(maxIdleMinutes) || maxIdleMinutes < 0) throw new CliError(`--max-idle expects minutes, got '${o.maxIdle}'`);
+  const { ds, pricing, meta, notFound } = await loadData(o, VERSION);
+  noteNotFound(notFound);
+  const report = buildWhatif(ds, analyzeCache(ds, pricing), pricing, meta, { keepAliveMinutes, maxIdleMinutes });
+  const format = formatOf(o);
+  if (format === 'json') return printJson(report);
+  process.stdout.write(renderBlocks(whatifBlocks(report, paintFor(o)), format, paintFor(o), terminalWidth()));
+}
+
 function runDemo(dir: string | undefined): void {
   const target = path.resolve(dir ?? 'cachelens-demo');
   const manifest = writeDemoTree(target);
@@ -159,6 +175,14 @@ export function buildProgram(): Command {
       .option('--limit <n>', 'rebuilds to list in the table (JSON has all)', '25')
       .option('--all', 'also list conversation starts (cold starts, first requests after /clear; never waste)'),
   ).action((o) => runBreaks(o));
+
+  withCommon(
+    program
+      .command('whatif')
+      .description('replay history under other cache policies (5m, 1h, sub-agents 5m, keep-alive pings, no cache) and recommend a setting')
+      .option('--keep-alive <minutes>', 'keep-alive ping interval(s) to simulate, under 5 (repeatable)', collect)
+      .option('--max-idle <minutes>', 'how long a keep-alive pinger keeps pinging after the last request', '60'),
+  ).action((o) => runWhatif(o));
 
   program
     .command('demo')
