@@ -119,6 +119,17 @@ describe('rebuild detection', () => {
     expect(a.rebuilds[1]!.wasteUSD).toBeCloseTo((12_000 * 5.75) / 1e6, 10);
   });
 
+  it('a prompt that shrinks without compaction is a rewind', () => {
+    const a = analyse([
+      req({ at: 0, read: 20_000, w1: 10_000 }),
+      req({ at: MIN, read: 30_000, w1: 2_000 }), // prompt 32,003
+      req({ at: 2 * MIN, read: 20_000, w1: 9_000 }), // prompt 29,003: 3,000 smaller, read fell to the start level
+    ]);
+    const r = a.rebuilds.filter(isWaste)[0]!;
+    expect(r.cause).toBe('rewind');
+    expect(r.evidence[0]).toContain('shrank by 3000 tokens');
+  });
+
   it('a start after /clear is a clear, not waste; unknown models waste null', () => {
     const a = analyse(
       [req({ at: MIN, read: 20_000, w1: 7_000 }), req({ at: 2 * MIN, read: 0, w1: 27_500, model: 'MiniMax-M3' })],

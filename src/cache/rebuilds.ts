@@ -170,7 +170,13 @@ function candidates(c: Conversation, i: number, levels: number[], startLevels: S
   else if (cmds.has('/compact')) list.push({ cause: 'compaction', why: '/compact' });
   if (p.r.model !== prev.r.model) list.push({ cause: 'model-switch', why: `model ${prev.r.model} → ${p.r.model}` });
   if (cmds.has('/clear') || between.some((e) => e.kind === 'session-start' && e.detail === 'clear')) list.push({ cause: 'clear', why: '/clear' });
+  const promptOf = (q: PricedRequest): number => q.r.input + q.r.cacheRead + writes(q);
+  const shrank = promptOf(prev) - promptOf(p);
   if (cmds.has('/rewind')) list.push({ cause: 'rewind', why: '/rewind' });
+  else if (shrank > REBUILD_MIN_TOKENS / 4 && !compaction && !cmds.has('/compact') && !cmds.has('/clear')) {
+    // a prompt that shrinks without compaction lost earlier messages: a rewind (Esc Esc) or an edited history
+    list.push({ cause: 'rewind', why: `the prompt shrank by ${shrank} tokens with no compaction: earlier messages were rewound or removed` });
+  }
   if (cmds.has('/fork') || cmds.has('/branch')) list.push({ cause: 'fork', why: cmds.has('/fork') ? '/fork' : '/branch' });
   if (p.r.version && prev.r.version && p.r.version !== prev.r.version) {
     list.push({ cause: 'claude-code-upgrade', why: `Claude Code ${prev.r.version} → ${p.r.version}` });
