@@ -2,24 +2,23 @@
 // rules 1–3, 7). The merge is associative and order-independent, so workers
 // can each reduce their files and the main thread can merge their results in
 // any order and still get the same records.
+//
+// Records are kept as columns (typed arrays of numbers and of string-pool
+// indexes), not as objects: a scan makes no object per response, a worker
+// hands its columns over as they are, and the record objects are made once,
+// at the end, on the main thread.
 import type { ApiErrorRecord, ConversationEvent, RequestRecord } from '../domain/types.js';
-import type { LineContext, LineOutcome, LineUsage } from './line.js';
-
-/** A request record plus where its token counts came from (for deterministic ties). */
-export interface ScanRecord extends RequestRecord {
-  tokTimestamp: number;
-  tokFile: string;
-  tokOffset: number;
-}
+import { R_API_ERROR, R_USAGE, type FastDecoder } from './fast.js';
+import type { LineContext, LineOutcome } from './line.js';
 
 export interface Collected {
-  requests: Map<string, ScanRecord>;
+  requests: RequestTable;
   apiErrors: Map<string, ApiErrorRecord>;
   events: ConversationEvent[];
 }
 
 export function emptyCollected(): Collected {
-  return { requests: new Map(), apiErrors: new Map(), events: [] };
+  return { requests: new RequestTable(), apiErrors: new Map(), events: [] };
 }
 
 export function requestKey(messageId: string, requestId: string | null): string {
@@ -32,44 +31,320 @@ function before(aTs: number, aFile: string, aOff: number, bTs: number, bFile: st
   return aOff < bOff;
 }
 
-type Tokens = Pick<ScanRecord, 'input' | 'cacheWrite5m' | 'cacheWrite1h' | 'cacheRead' | 'output' | 'speed' | 'inferenceGeo'>;
-type Attribution = Pick<ScanRecord, 'sessionId' | 'cwd' | 'agentId' | 'model' | 'version'>;
+// --- columns ---
 
-/** Tokens: the line with the largest output_tokens; ties go to the earlier line. */
-function mergeTokens(a: ScanRecord, t: Tokens, ts: number, file: string, offset: number): void {
-  if (t.output > a.output || (t.output === a.output && before(ts, file, offset, a.tokTimestamp, a.tokFile, a.tokOffset))) {
-    a.input = t.input;
-    a.cacheWrite5m = t.cacheWrite5m;
-    a.cacheWrite1h = t.cacheWrite1h;
-    a.cacheRead = t.cacheRead;
-    a.output = t.output;
-    a.speed = t.speed;
-    a.inferenceGeo = t.inferenceGeo;
-    a.tokTimestamp = ts;
-    a.tokFile = file;
-    a.tokOffset = offset;
+/** Number columns: the attributed line (earliest), the token counts and the line they came from (largest output). */
+export const NUM_FIELDS = ['timestamp', 'input', 'cacheWrite5m', 'cacheWrite1h', 'cacheRead', 'output', 'offset', 'tokTimestamp', 'tokOffset'] as const;
+/** String columns (indexes into the pool; -1 for null). The first two are the key. */
+export const STR_FIELDS = ['messageId', 'requestId', 'sessionId', 'project', 'cwd', 'agentId', 'model', 'version', 'speed', 'inferenceGeo', 'file', 'tokFile'] as const;
+export const NN = NUM_FIELDS.length;
+export const NS = STR_FIELDS.length;
+
+const N_TS = 0;
+const N_INPUT = 1;
+const N_W5 = 2;
+const N_W1 = 3;
+const N_READ = 4;
+const N_OUTPUT = 5;
+const N_OFFSET = 6;
+const N_TOK_TS = 7;
+const N_TOK_OFFSET = 8;
+
+const S_MESSAGE = 0;
+const S_REQUEST = 1;
+const S_SESSION = 2;
+const S_PROJECT = 3;
+const S_CWD = 4;
+const S_AGENT = 5;
+const S_MODEL = 6;
+const S_VERSION = 7;
+const S_SPEED = 8;
+const S_GEO = 9;
+const S_FILE = 10;
+const S_TOK_FILE = 11;
+
+/** Distinct strings, each stored once (ids, which never repeat, skip the index). */
+export class StringPool {
+  readonly strings: string[] = [];
+  private readonly index = new Map<string, number>();
+
+  intern(s: string | null): number {
+    if (s === null) return -1;
+    let i = this.index.get(s);
+    if (i === undefined) {
+      i = this.strings.length;
+      this.strings.push(s);
+      this.index.set(s, i);
+    }
+    return i;
+  }
+
+  unique(s: string | null): number {
+    if (s === null) return -1;
+    this.strings.push(s);
+    return this.strings.length - 1;
+  }
+
+  get(i: number): string | null {
+    return i < 0 ? null : this.strings[i]!;
   }
 }
 
-/** Time and attribution: the earliest line. */
-function mergeAttribution(a: ScanRecord, t: Attribution, project: string, ts: number, file: string, offset: number): void {
-  if (before(ts, file, offset, a.timestamp, a.file, a.offset)) {
-    a.timestamp = ts;
-    a.sessionId = t.sessionId;
-    a.project = project;
-    a.cwd = t.cwd;
-    a.agentId = t.agentId;
-    a.model = t.model;
-    a.version = t.version;
-    a.file = file;
-    a.offset = offset;
+// --- hashing the key, as bytes or as strings ---
+
+const FNV_SEED = 0x811c9dc5 | 0;
+const FNV_PRIME = 0x01000193;
+/** mixed in after the message id: no UTF-16 code unit has these values */
+const NO_REQUEST = 0x10000;
+const REQUEST_FOLLOWS = 0x10001;
+
+function hashBytes(buf: Buffer, s: number, e: number, h: number): number {
+  for (let i = s; i < e; i++) h = Math.imul(h ^ buf[i]!, FNV_PRIME);
+  return h;
+}
+
+function hashString(str: string, h: number): number {
+  for (let i = 0; i < str.length; i++) h = Math.imul(h ^ str.charCodeAt(i), FNV_PRIME);
+  return h;
+}
+
+function finishHash(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  return h ^ (h >>> 13);
+}
+
+/** An ASCII byte range equals a string (plain bytes decode to the same code units). */
+function bytesEqual(str: string, buf: Buffer, s: number, e: number): boolean {
+  if (str.length !== e - s) return false;
+  for (let i = 0; i < str.length; i++) if (str.charCodeAt(i) !== buf[s + i]) return false;
+  return true;
+}
+
+/**
+ * Request records keyed by (message id, request id) (usage-accounting.md
+ * rule 1; a null request id is its own key). A further line of a response
+ * already seen is found from its bytes, without making its key string. The
+ * hash is over UTF-16 code units, which for plain ASCII bytes are the bytes.
+ */
+export class RequestTable {
+  count = 0;
+  num = new Float64Array(1024 * NN);
+  ref = new Int32Array(1024 * NS);
+  readonly pool = new StringPool();
+  private hashes = new Int32Array(1024);
+  /** record index + 1; 0 is empty */
+  private slots = new Int32Array(2048);
+  private mask = 2047;
+  private pendingHash = 0;
+  // the last string interned per column, and its index: consecutive records mostly share them
+  private readonly lastStr: (string | null)[] = new Array<string | null>(NS).fill(null);
+  private readonly lastRef = new Int32Array(NS).fill(-1);
+  // pool indexes of the current file's strings
+  private ctx: LineContext | null = null;
+  private ctxFile = -1;
+  private ctxProject = -1;
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Index of the record with these plain-byte ids (rs = -1: no request id), or -1. */
+  findBytes(buf: Buffer, ms: number, me: number, rs: number, re: number): number {
+    let h = hashBytes(buf, ms, me, FNV_SEED);
+    h = rs < 0 ? Math.imul(h ^ NO_REQUEST, FNV_PRIME) : hashBytes(buf, rs, re, Math.imul(h ^ REQUEST_FOLLOWS, FNV_PRIME));
+    h = finishHash(h);
+    this.pendingHash = h;
+    const slots = this.slots;
+    const mask = this.mask;
+    const strings = this.pool.strings;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const x = slots[i]!;
+      if (x === 0) return -1;
+      const r = x - 1;
+      if (this.hashes[r] !== h) continue;
+      if (!bytesEqual(strings[this.ref[r * NS + S_MESSAGE]!]!, buf, ms, me)) continue;
+      const q = this.ref[r * NS + S_REQUEST]!;
+      if (rs < 0 ? q < 0 : q >= 0 && bytesEqual(strings[q]!, buf, rs, re)) return r;
+    }
+  }
+
+  /** Index of the record with these ids, or -1. */
+  findStrings(messageId: string, requestId: string | null): number {
+    let h = hashString(messageId, FNV_SEED);
+    h = requestId === null ? Math.imul(h ^ NO_REQUEST, FNV_PRIME) : hashString(requestId, Math.imul(h ^ REQUEST_FOLLOWS, FNV_PRIME));
+    h = finishHash(h);
+    this.pendingHash = h;
+    const slots = this.slots;
+    const mask = this.mask;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const x = slots[i]!;
+      if (x === 0) return -1;
+      const r = x - 1;
+      if (this.hashes[r] !== h) continue;
+      if (this.pool.get(this.ref[r * NS + S_MESSAGE]!) === messageId && this.pool.get(this.ref[r * NS + S_REQUEST]!) === requestId) return r;
+    }
+  }
+
+  /** A new record for the ids just looked up (and not found) with findBytes or findStrings; the caller fills it. */
+  addFound(messageId: string, requestId: string | null): number {
+    const n = this.count;
+    if (n === this.hashes.length) this.grow();
+    this.count = n + 1;
+    this.hashes[n] = this.pendingHash;
+    this.ref[n * NS + S_MESSAGE] = this.pool.unique(messageId);
+    this.ref[n * NS + S_REQUEST] = this.pool.unique(requestId);
+    if (this.count * 2 > this.slots.length) this.rehash();
+    else this.place(n);
+    return n;
+  }
+
+  /** Pool index of a repeated string (session, project, model, file ...) for column `col`. */
+  shared(col: number, s: string | null): number {
+    if (s === this.lastStr[col]) return this.lastRef[col]!;
+    const i = this.pool.intern(s);
+    this.lastStr[col] = s;
+    this.lastRef[col] = i;
+    return i;
+  }
+
+  /** Pool indexes of a file's path and project (cached while the same context is used). */
+  fileRef(ctx: LineContext): number {
+    if (ctx !== this.ctx) this.setContext(ctx);
+    return this.ctxFile;
+  }
+  projectRef(ctx: LineContext): number {
+    if (ctx !== this.ctx) this.setContext(ctx);
+    return this.ctxProject;
+  }
+  private setContext(ctx: LineContext): void {
+    this.ctx = ctx;
+    this.ctxFile = this.pool.intern(ctx.file);
+    this.ctxProject = this.pool.intern(ctx.project);
+  }
+
+  str(r: number, col: number): string | null {
+    return this.pool.get(this.ref[r * NS + col]!);
+  }
+
+  private grow(): void {
+    const cap = this.hashes.length * 2;
+    const hashes = new Int32Array(cap);
+    hashes.set(this.hashes);
+    this.hashes = hashes;
+    const num = new Float64Array(cap * NN);
+    num.set(this.num);
+    this.num = num;
+    const ref = new Int32Array(cap * NS);
+    ref.set(this.ref);
+    this.ref = ref;
+  }
+
+  private place(n: number): void {
+    const mask = this.mask;
+    let i = this.hashes[n]! & mask;
+    while (this.slots[i] !== 0) i = (i + 1) & mask;
+    this.slots[i] = n + 1;
+  }
+
+  private rehash(): void {
+    this.slots = new Int32Array(this.slots.length * 2);
+    this.mask = this.slots.length - 1;
+    for (let n = 0; n < this.count; n++) this.place(n);
+  }
+
+  // --- merge rules ---
+
+  /** mergeTokens: the line with the largest output_tokens wins; ties go to the earlier line. */
+  tokensWin(r: number, output: number, ts: number, file: string, offset: number): boolean {
+    const num = this.num;
+    const o = r * NN;
+    const cur = num[o + N_OUTPUT]!;
+    if (output !== cur) return output > cur;
+    return before(ts, file, offset, num[o + N_TOK_TS]!, this.str(r, S_TOK_FILE)!, num[o + N_TOK_OFFSET]!);
+  }
+
+  setTokens(r: number, input: number, w5: number, w1: number, read: number, output: number, speed: number, geo: number, ts: number, file: number, offset: number): void {
+    const num = this.num;
+    const o = r * NN;
+    num[o + N_INPUT] = input;
+    num[o + N_W5] = w5;
+    num[o + N_W1] = w1;
+    num[o + N_READ] = read;
+    num[o + N_OUTPUT] = output;
+    num[o + N_TOK_TS] = ts;
+    num[o + N_TOK_OFFSET] = offset;
+    const s = r * NS;
+    this.ref[s + S_SPEED] = speed;
+    this.ref[s + S_GEO] = geo;
+    this.ref[s + S_TOK_FILE] = file;
+  }
+
+  /** mergeAttribution: the earliest line gives time and attribution. */
+  attributionWins(r: number, ts: number, file: string, offset: number): boolean {
+    const o = r * NN;
+    return before(ts, file, offset, this.num[o + N_TS]!, this.str(r, S_FILE)!, this.num[o + N_OFFSET]!);
+  }
+
+  setAttribution(r: number, ts: number, session: number, project: number, cwd: number, agent: number, model: number, version: number, file: number, offset: number): void {
+    const o = r * NN;
+    this.num[o + N_TS] = ts;
+    this.num[o + N_OFFSET] = offset;
+    const s = r * NS;
+    const ref = this.ref;
+    ref[s + S_SESSION] = session;
+    ref[s + S_PROJECT] = project;
+    ref[s + S_CWD] = cwd;
+    ref[s + S_AGENT] = agent;
+    ref[s + S_MODEL] = model;
+    ref[s + S_VERSION] = version;
+    ref[s + S_FILE] = file;
   }
 }
 
-/** Merges `b` into `a` (mutating `a`). */
-export function mergeRecord(a: ScanRecord, b: ScanRecord): void {
-  mergeTokens(a, b, b.tokTimestamp, b.tokFile, b.tokOffset);
-  mergeAttribution(a, b, b.project, b.timestamp, b.file, b.offset);
+// --- adding lines ---
+
+/**
+ * Adds a line the fast decoder read (R_USAGE or R_API_ERROR): the same as
+ * addOutcome of its LineOutcome, but a further line of a known response makes
+ * no strings unless it wins the tokens or the attribution.
+ */
+export function addFast(c: Collected, d: FastDecoder, result: number, ctx: LineContext, offset: number): void {
+  const ts = d.timestamp;
+  if (result === R_API_ERROR) {
+    mergeError(c.apiErrors, {
+      key: d.messageId(),
+      timestamp: ts,
+      sessionId: d.sessionId(ctx),
+      project: ctx.project,
+      agentId: d.agentId(ctx),
+      error: d.error(),
+      file: ctx.file,
+      offset,
+    });
+    return;
+  }
+  if (result !== R_USAGE) return;
+  const t = c.requests;
+  let r = d.plainIds() ? t.findBytes(d.bytes, d.idStart, d.idEnd, d.requestStart, d.requestEnd) : t.findStrings(d.messageId(), d.requestId());
+  const isNew = r < 0;
+  if (isNew) r = t.addFound(d.messageId(), d.requestId());
+  if (isNew || t.tokensWin(r, d.output, ts, ctx.file, offset)) {
+    t.setTokens(r, d.input, d.cacheWrite5m, d.cacheWrite1h, d.cacheRead, d.output, t.shared(S_SPEED, d.speed()), t.shared(S_GEO, d.inferenceGeo()), ts, t.fileRef(ctx), offset);
+  }
+  if (isNew || t.attributionWins(r, ts, ctx.file, offset)) {
+    t.setAttribution(
+      r,
+      ts,
+      t.shared(S_SESSION, d.sessionId(ctx)),
+      t.projectRef(ctx),
+      t.shared(S_CWD, d.cwd()),
+      t.shared(S_AGENT, d.agentId(ctx)),
+      t.shared(S_MODEL, d.model()),
+      t.shared(S_VERSION, d.version()),
+      t.fileRef(ctx),
+      offset,
+    );
+  }
 }
 
 function mergeError(map: Map<string, ApiErrorRecord>, e: ApiErrorRecord): void {
@@ -77,46 +352,30 @@ function mergeError(map: Map<string, ApiErrorRecord>, e: ApiErrorRecord): void {
   if (!prev || before(e.timestamp, e.file, e.offset, prev.timestamp, prev.file, prev.offset)) map.set(e.key, e);
 }
 
-function newRecord(key: string, o: LineUsage, ctx: LineContext, offset: number): ScanRecord {
-  return {
-    key,
-    messageId: o.messageId,
-    requestId: o.requestId,
-    timestamp: o.timestamp,
-    sessionId: o.sessionId,
-    project: ctx.project,
-    cwd: o.cwd,
-    agentId: o.agentId,
-    model: o.model,
-    version: o.version,
-    speed: o.speed,
-    inferenceGeo: o.inferenceGeo,
-    input: o.input,
-    cacheWrite5m: o.cacheWrite5m,
-    cacheWrite1h: o.cacheWrite1h,
-    cacheRead: o.cacheRead,
-    output: o.output,
-    file: ctx.file,
-    offset,
-    tokTimestamp: o.timestamp,
-    tokFile: ctx.file,
-    tokOffset: offset,
-  };
-}
-
-/** The common case (a further line of a streamed response): merge without building a record. */
-function mergeLine(a: ScanRecord, o: LineUsage, ctx: LineContext, offset: number): void {
-  mergeTokens(a, o, o.timestamp, ctx.file, offset);
-  mergeAttribution(a, o, ctx.project, o.timestamp, ctx.file, offset);
-}
-
-/** Adds one decoded line outcome to the collection. */
+/** Adds one decoded line outcome (from the generic decoder) to the collection. */
 export function addOutcome(c: Collected, o: LineOutcome, ctx: LineContext, offset: number): void {
   if (o.kind === 'usage') {
-    const key = requestKey(o.messageId, o.requestId);
-    const prev = c.requests.get(key);
-    if (prev) mergeLine(prev, o, ctx, offset);
-    else c.requests.set(key, newRecord(key, o, ctx, offset));
+    const t = c.requests;
+    let r = t.findStrings(o.messageId, o.requestId);
+    const isNew = r < 0;
+    if (isNew) r = t.addFound(o.messageId, o.requestId);
+    if (isNew || t.tokensWin(r, o.output, o.timestamp, ctx.file, offset)) {
+      t.setTokens(r, o.input, o.cacheWrite5m, o.cacheWrite1h, o.cacheRead, o.output, t.shared(S_SPEED, o.speed), t.shared(S_GEO, o.inferenceGeo), o.timestamp, t.fileRef(ctx), offset);
+    }
+    if (isNew || t.attributionWins(r, o.timestamp, ctx.file, offset)) {
+      t.setAttribution(
+        r,
+        o.timestamp,
+        t.shared(S_SESSION, o.sessionId),
+        t.projectRef(ctx),
+        t.shared(S_CWD, o.cwd),
+        t.shared(S_AGENT, o.agentId),
+        t.shared(S_MODEL, o.model),
+        t.shared(S_VERSION, o.version),
+        t.fileRef(ctx),
+        offset,
+      );
+    }
   } else if (o.kind === 'api-error') {
     mergeError(c.apiErrors, {
       key: o.messageId,
@@ -142,21 +401,111 @@ export function addOutcome(c: Collected, o: LineOutcome, ctx: LineContext, offse
   }
 }
 
-/** Merges `from` into `into`. */
-export function mergeCollected(into: Collected, from: { requests: Iterable<ScanRecord>; apiErrors: Iterable<ApiErrorRecord>; events: ConversationEvent[] }): void {
-  for (const r of from.requests) {
-    const prev = into.requests.get(r.key);
-    if (prev) mergeRecord(prev, r);
-    else into.requests.set(r.key, r);
+/**
+ * Merges the records of another table (another thread's, whose string pool is
+ * `strings`) into `into`: mergeRecord of every record, order-free.
+ */
+export function mergeColumns(into: RequestTable, count: number, num: Float64Array, ref: Int32Array, strings: string[]): void {
+  // each distinct string of the other pool gets its index here once
+  const map = new Int32Array(strings.length).fill(-2);
+  const local = (i: number): number => {
+    if (i < 0) return -1;
+    let m = map[i]!;
+    if (m === -2) {
+      m = into.pool.intern(strings[i]!);
+      map[i] = m;
+    }
+    return m;
+  };
+  for (let n = 0; n < count; n++) {
+    const o = n * NN;
+    const s = n * NS;
+    const messageId = strings[ref[s + S_MESSAGE]!]!;
+    const rq = ref[s + S_REQUEST]!;
+    const requestId = rq < 0 ? null : strings[rq]!;
+    let r = into.findStrings(messageId, requestId);
+    const isNew = r < 0;
+    if (isNew) r = into.addFound(messageId, requestId);
+    const tokFile = strings[ref[s + S_TOK_FILE]!]!;
+    if (isNew || into.tokensWin(r, num[o + N_OUTPUT]!, num[o + N_TOK_TS]!, tokFile, num[o + N_TOK_OFFSET]!)) {
+      into.setTokens(
+        r,
+        num[o + N_INPUT]!,
+        num[o + N_W5]!,
+        num[o + N_W1]!,
+        num[o + N_READ]!,
+        num[o + N_OUTPUT]!,
+        local(ref[s + S_SPEED]!),
+        local(ref[s + S_GEO]!),
+        num[o + N_TOK_TS]!,
+        local(ref[s + S_TOK_FILE]!),
+        num[o + N_TOK_OFFSET]!,
+      );
+    }
+    const file = strings[ref[s + S_FILE]!]!;
+    if (isNew || into.attributionWins(r, num[o + N_TS]!, file, num[o + N_OFFSET]!)) {
+      into.setAttribution(
+        r,
+        num[o + N_TS]!,
+        local(ref[s + S_SESSION]!),
+        local(ref[s + S_PROJECT]!),
+        local(ref[s + S_CWD]!),
+        local(ref[s + S_AGENT]!),
+        local(ref[s + S_MODEL]!),
+        local(ref[s + S_VERSION]!),
+        local(ref[s + S_FILE]!),
+        num[o + N_OFFSET]!,
+      );
+    }
   }
+}
+
+/** Merges API errors and events from another thread into `into`. */
+export function mergeCollected(into: Collected, from: { apiErrors: Iterable<ApiErrorRecord>; events: ConversationEvent[] }): void {
   for (const e of from.apiErrors) mergeError(into.apiErrors, e);
   for (const e of from.events) into.events.push(e);
 }
 
-/** Final, sorted, plain records (internal tie-break fields dropped). */
+/** The request records as plain objects, in no particular order. */
+export function requestRecords(t: RequestTable): RequestRecord[] {
+  const out: RequestRecord[] = new Array<RequestRecord>(t.count);
+  const num = t.num;
+  const ref = t.ref;
+  const strings = t.pool.strings;
+  const s = (i: number): string | null => (i < 0 ? null : strings[i]!);
+  for (let r = 0; r < t.count; r++) {
+    const o = r * NN;
+    const b = r * NS;
+    const messageId = strings[ref[b + S_MESSAGE]!]!;
+    const requestId = s(ref[b + S_REQUEST]!);
+    out[r] = {
+      key: requestKey(messageId, requestId),
+      messageId,
+      requestId,
+      timestamp: num[o + N_TS]!,
+      sessionId: strings[ref[b + S_SESSION]!]!,
+      project: strings[ref[b + S_PROJECT]!]!,
+      cwd: s(ref[b + S_CWD]!),
+      agentId: s(ref[b + S_AGENT]!),
+      model: strings[ref[b + S_MODEL]!]!,
+      version: s(ref[b + S_VERSION]!),
+      speed: s(ref[b + S_SPEED]!),
+      inferenceGeo: s(ref[b + S_GEO]!),
+      input: num[o + N_INPUT]!,
+      cacheWrite5m: num[o + N_W5]!,
+      cacheWrite1h: num[o + N_W1]!,
+      cacheRead: num[o + N_READ]!,
+      output: num[o + N_OUTPUT]!,
+      file: strings[ref[b + S_FILE]!]!,
+      offset: num[o + N_OFFSET]!,
+    };
+  }
+  return out;
+}
+
+/** Final, sorted, plain records. */
 export function finishCollected(c: Collected): { requests: RequestRecord[]; apiErrors: ApiErrorRecord[]; events: ConversationEvent[] } {
-  // records keep their internal tie-break fields: copying 100k objects to drop them costs more than it saves
-  const requests: RequestRecord[] = [...c.requests.values()];
+  const requests = requestRecords(c.requests);
   const order = (a: { timestamp: number; file: string; offset: number }, b: { timestamp: number; file: string; offset: number }): number =>
     a.timestamp - b.timestamp || (a.file < b.file ? -1 : a.file > b.file ? 1 : a.offset - b.offset);
   requests.sort(order);

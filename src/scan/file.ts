@@ -1,8 +1,11 @@
-// Reads one transcript file in fixed-size chunks (never as one string), finds
-// the few lines that matter with Buffer.indexOf on byte markers, and decodes
-// only those.
+// Reads one transcript file (or one byte range of it) in fixed-size chunks
+// (never as one string), finds the few lines that matter with Buffer.indexOf on
+// byte markers, and decodes only those: with the fast decoder when it can, else
+// with the generic one.
 import fs from 'node:fs';
 import { emptyIssues, type ScanIssues } from '../domain/types.js';
+import { addFast, addOutcome, type Collected } from './collect.js';
+import { FALLBACK, FastDecoder, R_API_ERROR, R_EVENT, R_NO_MESSAGE_ID, R_NO_TIMESTAMP, R_SYNTHETIC, R_USAGE } from './fast.js';
 import { decodeLine, type LineContext, type LineOutcome } from './line.js';
 import { SkimError } from './skim.js';
 
@@ -25,25 +28,38 @@ const NEWLINE = 10;
 const LBRACE = 123;
 const RBRACE = 125;
 
-/** A read buffer reused across files: fresh multi-MB buffers cost page faults. */
+/** Per-thread scratch: a read buffer reused across files (fresh buffers cost page faults) and the line decoder. */
 export interface ScanScratch {
   buf: Buffer;
+  decoder: FastDecoder;
 }
 
-export function newScratch(size = 4194304): ScanScratch {
-  return { buf: Buffer.allocUnsafe(size) };
+/**
+ * 1 MiB: the chunk is read, searched for newlines and searched for markers, so
+ * it should stay in the core's L2 cache between those passes (2 MiB here); a
+ * line longer than the buffer grows it.
+ */
+export function newScratch(size = 1 << 20): ScanScratch {
+  return { buf: Buffer.allocUnsafe(size), decoder: new FastDecoder() };
 }
 
 export interface FileScanOptions {
-  /** reusable read buffer (grows when a single line is longer) */
+  /** reusable read buffer and decoder */
   scratch?: ScanScratch;
   /** also find conversation events (compaction, commands); each marker is another pass over the bytes */
   events?: boolean;
-  /** byte offset to start from (incremental scans) */
+  /** byte offset of a line start to start from (incremental scans) */
   startOffset?: number;
+  /**
+   * Scan only the lines whose first byte lies in [start, end): one share of a
+   * file split across threads. Shares that tile the file read every line
+   * exactly once; offsets stay file-absolute.
+   */
+  range?: { start: number; end: number };
 }
 
 export interface FileScanResult {
+  /** bytes read (for a range: the bytes it owns) */
   bytes: number;
   usageLines: number;
   /** offset just past the last complete line read */
@@ -55,18 +71,19 @@ function isWs(c: number | undefined): boolean {
   return c === 32 || c === 13 || c === 9 || c === 10;
 }
 
+/** Bytes read past a range's end to finish its last line, per read. */
+const TAIL_READ = 64 << 10;
+
 /**
- * Streams a file and calls `emit` for each decoded outcome together with the
- * byte offset of its line. Unreadable files are reported in the issues, never thrown.
+ * Streams a file and adds what its lines say to `collected`. Unreadable files
+ * are reported in the issues, never thrown.
  */
-export function scanFile(
-  path: string,
-  ctx: LineContext,
-  emit: (o: LineOutcome, offset: number) => void,
-  opts: FileScanOptions = {},
-): FileScanResult {
+export function scanFile(path: string, ctx: LineContext, collected: Collected, opts: FileScanOptions = {}): FileScanResult {
   const issues = emptyIssues();
   let usageLines = 0;
+  const range = opts.range;
+  const first = range ? range.start : (opts.startOffset ?? 0);
+  const limit = range ? range.end : Infinity;
   let fd: number;
   try {
     fd = fs.openSync(path, 'r');
@@ -75,16 +92,22 @@ export function scanFile(
     return { bytes: 0, usageLines, endOffset: 0, issues };
   }
   const scratch = opts.scratch ?? newScratch();
+  const dec = scratch.decoder;
+  const events = opts.events !== false;
   let buf = scratch.buf;
   let filled = 0; // bytes valid in buf
-  let base = opts.startOffset ?? 0; // file offset of buf[0]
+  // a range that starts inside the file begins at the first line start at or after `first`:
+  // read from first - 1 and drop everything up to and including the first newline
+  let aligning = range !== undefined && first > 0;
+  let base = aligning ? first - 1 : first; // file offset of buf[0]
   let pos = base; // next file offset to read
   let bytes = 0;
+  let reachedEof = false;
   const outcomes: LineOutcome[] = [];
 
   // Next occurrence of each marker in the current view. Lines are visited in
   // order, so each marker is searched once per chunk, never once per line.
-  const MARKERS = opts.events === false ? USAGE_ONLY : ALL_MARKERS;
+  const MARKERS = events ? ALL_MARKERS : USAGE_ONLY;
   const nextHit = new Array<number>(MARKERS.length).fill(-1);
   const resetHits = (): void => {
     nextHit.fill(-1);
@@ -118,6 +141,18 @@ export function scanFile(
       }
       return;
     }
+    const r = dec.decode(view, s, t, ctx, events);
+    if (r !== FALLBACK) {
+      if (r === R_USAGE || r === R_API_ERROR) {
+        usageLines++;
+        addFast(collected, dec, r, ctx, base + s);
+      } else if (r === R_NO_MESSAGE_ID) issues.noMessageId++;
+      else if (r === R_SYNTHETIC) issues.syntheticNoResponse++;
+      else if (r === R_NO_TIMESTAMP) issues.noTimestamp++;
+      else if (r === R_EVENT) addOutcome(collected, dec.event!, ctx, base + s);
+      return;
+    }
+    // the generic decoder: bad JSON, concatenated objects, and every other line the fast path leaves to it
     outcomes.length = 0;
     let objects = 0;
     let failed = false;
@@ -136,7 +171,8 @@ export function scanFile(
       else if (o.kind === 'no-message-id') issues.noMessageId++;
       else if (o.kind === 'synthetic') issues.syntheticNoResponse++;
       else if (o.kind === 'no-timestamp') issues.noTimestamp++;
-      emit(o, base + s);
+      else if (o.kind === 'event' && !events) continue;
+      addOutcome(collected, o, ctx, base + s);
     }
   };
 
@@ -149,7 +185,10 @@ export function scanFile(
         buf = bigger;
         scratch.buf = bigger;
       }
-      const n = fs.readSync(fd, buf, filled, buf.length - filled, pos);
+      // within the range read whole chunks up to its end; past it, only what finishes the last line
+      let want = buf.length - filled;
+      if (limit !== Infinity) want = Math.min(want, pos < limit ? limit - pos : TAIL_READ);
+      const n = fs.readSync(fd, buf, filled, want, pos);
       pos += n;
       bytes += n;
       filled += n;
@@ -158,11 +197,37 @@ export function scanFile(
       const view = buf.subarray(0, filled);
       resetHits();
       let s = 0;
+      if (aligning) {
+        const nl = view.indexOf(NEWLINE, 0);
+        if (nl < 0) {
+          // no line starts in this chunk
+          base += filled;
+          filled = 0;
+          if (eof) {
+            reachedEof = true;
+            break;
+          }
+          continue;
+        }
+        s = nl + 1;
+        aligning = false;
+      }
+      let done = false;
       for (;;) {
+        if (base + s >= limit) {
+          // the next line belongs to the next range
+          done = true;
+          break;
+        }
         const nl = view.indexOf(NEWLINE, s);
         if (nl < 0) break;
         handleLine(view, s, nl, false);
         s = nl + 1;
+      }
+      if (done) {
+        base += s;
+        filled = 0;
+        break;
       }
       if (eof) {
         // an unterminated last line is decoded if it can be, but the offset
@@ -170,6 +235,7 @@ export function scanFile(
         if (s < filled) handleLine(view, s, filled, true);
         base += s;
         filled = 0;
+        reachedEof = true;
         break;
       }
       // keep the partial last line for the next read
@@ -184,6 +250,8 @@ export function scanFile(
   } finally {
     fs.closeSync(fd);
   }
-  if (bytes === 0 && (opts.startOffset ?? 0) === 0 && issues.unreadableFiles.length === 0) issues.emptyFiles++;
+  // a range owns the bytes from its start to its end (or to the end of the file): ranges that tile a file add up to its size
+  if (range) bytes = Math.max(0, Math.min(pos, limit) - first);
+  if (bytes === 0 && first === 0 && (range === undefined || reachedEof) && issues.unreadableFiles.length === 0) issues.emptyFiles++;
   return { bytes, usageLines, endOffset: base, issues };
 }

@@ -1,15 +1,18 @@
 // Public face of the scan stage: files → de-duplicated request records,
-// API errors and conversation events. Large inputs are split across worker
-// threads; each reduces its own files and the results merge order-free.
+// API errors and conversation events. Large inputs are shared with worker
+// threads: files (and byte ranges of large files) are handed out one at a
+// time from a shared counter, so a thread that starts late or gets slow
+// files simply takes fewer; each thread reduces what it read and the results
+// merge order-free.
 import fs from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ApiErrorRecord, ConversationEvent, ScanResult } from '../domain/types.js';
 import type { DiscoveredFile } from '../discover/index.js';
-import { finishCollected, mergeCollected, mergeRecord } from './collect.js';
-import { unpackRecords, type PackedRecords } from './transfer.js';
-import { addIssues, scanFilesInThread } from './run.js';
+import { finishCollected, mergeCollected } from './collect.js';
+import { mergePacked, type PackedRecords } from './transfer.js';
+import { addIssues, claimer, planItems, scanItemsInThread, type ScanInput, type WorkerInput } from './run.js';
 
 export { splitUsage } from './line.js';
 
@@ -32,28 +35,15 @@ interface WorkerReply {
   usageLines: number;
 }
 
-/** Greedy size balancing: largest file to the least loaded worker. */
-function partition(files: DiscoveredFile[], n: number): DiscoveredFile[][] {
-  const groups: DiscoveredFile[][] = Array.from({ length: n }, () => []);
-  const load = new Array<number>(n).fill(0);
-  for (const f of [...files].sort((a, b) => b.size - a.size)) {
-    let best = 0;
-    for (let i = 1; i < n; i++) if (load[i]! < load[best]!) best = i;
-    groups[best]!.push(f);
-    load[best]! += f.size + 4096;
-  }
-  return groups.filter((g) => g.length > 0);
-}
-
 function workerUrl(): URL | null {
   const url = new URL('./worker.js', import.meta.url);
   // under a TS source runner (tests) there is no compiled worker: scan in-thread
   return fs.existsSync(fileURLToPath(url)) ? url : null;
 }
 
-function runWorker(url: URL, files: DiscoveredFile[], events: boolean): Promise<WorkerReply> {
+function runWorker(url: URL, input: WorkerInput): Promise<WorkerReply> {
   return new Promise((resolve, reject) => {
-    const w = new Worker(url, { workerData: { files, events }, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
+    const w = new Worker(url, { workerData: input, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
     let reply: WorkerReply | null = null;
     w.once('message', (m: WorkerReply) => {
       reply = m;
@@ -68,9 +58,10 @@ function runWorker(url: URL, files: DiscoveredFile[], events: boolean): Promise<
 
 function defaultWorkers(files: DiscoveredFile[]): number {
   const bytes = files.reduce((s, f) => s + f.size, 0);
-  if (bytes < WORKER_THRESHOLD_BYTES || files.length < 2) return 0;
+  if (bytes < WORKER_THRESHOLD_BYTES) return 0;
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-  return Math.max(1, Math.min(cores, 8, files.length));
+  // a large file is split into ranges, so even one file can use every core
+  return Math.max(1, Math.min(cores, 8));
 }
 
 export async function scanFiles(files: DiscoveredFile[], opts: ScanOptions = {}): Promise<ScanResult> {
@@ -79,28 +70,33 @@ export async function scanFiles(files: DiscoveredFile[], opts: ScanOptions = {})
   let threads = opts.workers ?? defaultWorkers(files);
   const url = threads > 1 ? workerUrl() : null;
   if (!url) threads = threads > 0 ? 1 : 0;
-  // the main thread scans one share itself: one isolate fewer to start and to feed
-  const groups = threads > 1 ? partition(files, threads) : [files];
-  const pending = groups.slice(1).map((g) => runWorker(url!, g, events));
-  const own = scanFilesInThread(groups[0]!, { events });
+  const inputs: ScanInput[] = files.map((f) => ({ path: f.path, project: f.project, fileAgentId: f.fileAgentId, fileSessionId: f.fileSessionId, size: f.size }));
+  const items = planItems(inputs, threads);
+  const counter = new SharedArrayBuffer(4);
+  // the main thread scans too: one isolate fewer to start and to feed
+  const pending = Array.from({ length: Math.max(0, threads - 1) }, () => runWorker(url!, { files: inputs, items, counter, events }));
+  const own = scanItemsInThread(inputs, items, claimer(counter, items.length), { events });
   const collected = own.collected;
   const issues = own.issues;
   let bytes = own.bytes;
   let usageLines = own.usageLines;
   for (const r of await Promise.all(pending)) {
-    unpackRecords(r.packed, (rec) => {
-      const prev = collected.requests.get(rec.key);
-      if (prev) mergeRecord(prev, rec);
-      else collected.requests.set(rec.key, rec);
-    });
-    mergeCollected(collected, { requests: [], apiErrors: r.apiErrors, events: r.events });
+    mergePacked(collected.requests, r.packed);
+    mergeCollected(collected, { apiErrors: r.apiErrors, events: r.events });
     addIssues(issues, r.issues);
     bytes += r.bytes;
     usageLines += r.usageLines;
   }
+  // a file split into ranges that could not be opened is reported by each of them: once is enough
+  const reported = new Set<string>();
+  issues.unreadableFiles = issues.unreadableFiles.filter((u) => {
+    if (reported.has(u.path)) return false;
+    reported.add(u.path);
+    return true;
+  });
   const done = finishCollected(collected);
   return {
     ...done,
-    stats: { ...issues, files: files.length, bytes, usageLines, workers: groups.length, elapsedMs: performance.now() - started },
+    stats: { ...issues, files: files.length, bytes, usageLines, workers: Math.max(1, threads), elapsedMs: performance.now() - started },
   };
 }

@@ -4,7 +4,7 @@ import type { ConversationEventKind } from '../domain/types.js';
 import { skimObject, skipWs, type SkimSpec, type Skimmed } from './skim.js';
 
 /** Only the usage fields the accounting rules use; `iterations` and the rest are skipped. */
-const USAGE_SPEC = {
+export const USAGE_SPEC = {
   input_tokens: 'num',
   output_tokens: 'num',
   cache_creation_input_tokens: 'num',
@@ -14,9 +14,9 @@ const USAGE_SPEC = {
   inference_geo: 'str',
 } as const satisfies SkimSpec;
 
-const MESSAGE_SPEC = { id: 'str', model: 'str', usage: USAGE_SPEC, content: 'str' } as const satisfies SkimSpec;
+export const MESSAGE_SPEC = { id: 'str', model: 'str', usage: USAGE_SPEC, content: 'str' } as const satisfies SkimSpec;
 
-const LINE_SPEC = {
+export const LINE_SPEC = {
   type: 'str',
   subtype: 'str',
   sessionId: 'str',
@@ -173,7 +173,7 @@ function usageOutcome(
   };
 }
 
-function eventOutcome(line: Skimmed, ctx: LineContext): LineOutcome | null {
+export function eventOutcome(line: Skimmed, ctx: LineContext): LineOutcome | null {
   const timestamp = typeof line.timestamp === 'string' ? Date.parse(line.timestamp) : NaN;
   if (Number.isNaN(timestamp)) return null;
   const sessionId = str(line.sessionId) ?? ctx.fileSessionId;

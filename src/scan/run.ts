@@ -1,9 +1,20 @@
-// Scans a list of files in this thread: the unit of work a worker runs.
+// Scans work items in this thread: the unit of work a worker runs. An item is
+// a whole file or, for a large file split across threads, one byte range of it.
 import { emptyIssues, type ScanIssues } from '../domain/types.js';
 import type { DiscoveredFile } from '../discover/index.js';
-import { addOutcome, emptyCollected, type Collected } from './collect.js';
+import { emptyCollected, type Collected } from './collect.js';
 import { newScratch, scanFile } from './file.js';
 import type { LineContext } from './line.js';
+
+export type ScanInput = Pick<DiscoveredFile, 'path' | 'project' | 'fileAgentId' | 'fileSessionId' | 'size'>;
+
+/** A whole file (start 0, end Infinity, split false) or the lines starting in [start, end) of it. */
+export interface ScanItem {
+  file: number;
+  start: number;
+  end: number;
+  split: boolean;
+}
 
 export interface RunResult {
   collected: Collected;
@@ -23,21 +34,75 @@ export function addIssues(into: ScanIssues, from: ScanIssues): void {
   into.unreadableFiles.push(...from.unreadableFiles);
 }
 
-export function scanFilesInThread(
-  files: Pick<DiscoveredFile, 'path' | 'project' | 'fileAgentId' | 'fileSessionId'>[],
-  opts: { events?: boolean } = {},
-): RunResult {
+/** Files bigger than this are cut into ranges of about this size, so threads can share them. */
+export const SPLIT_BYTES = 24 << 20;
+
+/**
+ * Work items for `threads` threads, biggest first (so the last items, which
+ * decide when the slowest thread ends, are small). With one thread nothing is
+ * split and the files keep their order.
+ */
+export function planItems(files: ScanInput[], threads: number): ScanItem[] {
+  const items: ScanItem[] = [];
+  files.forEach((f, i) => {
+    const pieces = threads > 1 && f.size > 2 * SPLIT_BYTES ? Math.ceil(f.size / SPLIT_BYTES) : 1;
+    if (pieces === 1) {
+      items.push({ file: i, start: 0, end: Infinity, split: false });
+      return;
+    }
+    const step = Math.ceil(f.size / pieces);
+    // the last range runs to the end of the file, however long it has grown since it was listed
+    for (let k = 0; k < pieces; k++) items.push({ file: i, start: k * step, end: k === pieces - 1 ? Infinity : (k + 1) * step, split: true });
+  });
+  if (threads <= 1) return items;
+  const weight = (it: ScanItem): number => (it.split ? Math.min(it.end, files[it.file]!.size) - it.start : files[it.file]!.size);
+  return items.sort((a, b) => weight(b) - weight(a) || a.file - b.file || a.start - b.start);
+}
+
+/** What a worker is given: every file and item, and the shared counter that hands out items. */
+export interface WorkerInput {
+  files: ScanInput[];
+  items: ScanItem[];
+  counter: SharedArrayBuffer;
+  events: boolean;
+}
+
+/** Hands out the next item index (or -1): Atomics on a counter shared by every scanning thread. */
+export function claimer(counter: SharedArrayBuffer, count: number): () => number {
+  const cell = new Int32Array(counter);
+  return () => {
+    const k = Atomics.add(cell, 0, 1);
+    return k < count ? k : -1;
+  };
+}
+
+/** Scans the items handed out by `claim` (an index into `items`, -1 when none is left). */
+export function scanItemsInThread(files: ScanInput[], items: ScanItem[], claim: () => number, opts: { events?: boolean } = {}): RunResult {
   const collected = emptyCollected();
   const issues = emptyIssues();
   let bytes = 0;
   let usageLines = 0;
   const scratch = newScratch();
-  for (const f of files) {
-    const ctx: LineContext = { file: f.path, project: f.project, fileAgentId: f.fileAgentId, fileSessionId: f.fileSessionId };
-    const r = scanFile(f.path, ctx, (o, offset) => addOutcome(collected, o, ctx, offset), { scratch, events: opts.events });
+  const contexts = new Map<number, LineContext>();
+  for (let k = claim(); k >= 0; k = claim()) {
+    const item = items[k]!;
+    const f = files[item.file]!;
+    let ctx = contexts.get(item.file);
+    if (!ctx) {
+      ctx = { file: f.path, project: f.project, fileAgentId: f.fileAgentId, fileSessionId: f.fileSessionId };
+      contexts.set(item.file, ctx);
+    }
+    const r = scanFile(f.path, ctx, collected, { scratch, events: opts.events, range: item.split ? { start: item.start, end: item.end } : undefined });
     bytes += r.bytes;
     usageLines += r.usageLines;
     addIssues(issues, r.issues);
   }
   return { collected, issues, bytes, usageLines };
+}
+
+/** Scans whole files, one after the other, in this thread. */
+export function scanFilesInThread(files: ScanInput[], opts: { events?: boolean } = {}): RunResult {
+  const items = planItems(files, 1);
+  let next = 0;
+  return scanItemsInThread(files, items, () => (next < items.length ? next++ : -1), opts);
 }

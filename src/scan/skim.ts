@@ -40,10 +40,48 @@ export function skipWs(buf: Buffer, p: number, end: number): number {
 /** Strings up to this long are walked in JS; longer ones jump with indexOf (a native call costs more than a short loop). */
 const SHORT_STRING = 64;
 
+// Strings are walked four bytes at a time (SWAR): one 32-bit read tells
+// whether any of the four bytes is a quote or a backslash, by the classic
+// "has a zero byte" test on the word XOR'ed with that byte repeated:
+// (x - 0x01010101) & ~x & 0x80808080 is non-zero exactly when a byte of x is 0.
+const QUOTES = 0x22222222;
+const BACKSLASHES = 0x5c5c5c5c;
+const ONES = 0x01010101;
+const HIGHS = 0x80808080 | 0;
+
+let viewBuf: Buffer | null = null;
+let view: DataView = new DataView(new ArrayBuffer(0));
+
+/** A DataView on the bytes of `buf` (kept while the same buffer is walked). */
+function dataView(buf: Buffer): DataView {
+  if (buf !== viewBuf) {
+    view = new DataView(buf.buffer, buf.byteOffset, buf.length);
+    viewBuf = buf;
+  }
+  return view;
+}
+
 /** p at an opening quote; returns the index just past the closing quote. */
 export function skipString(buf: Buffer, p: number, end: number): number {
   let q = p + 1;
   const lim = Math.min(end, p + SHORT_STRING);
+  const dv = dataView(buf);
+  while (q + 4 <= lim) {
+    const w = dv.getInt32(q, true);
+    const a = w ^ QUOTES;
+    const b = w ^ BACKSLASHES;
+    if (((((a - ONES) & ~a) | ((b - ONES) & ~b)) & HIGHS) === 0) {
+      q += 4;
+      continue;
+    }
+    // a quote or a backslash among these four bytes
+    const stop = q + 4;
+    while (q < stop) {
+      const c = buf[q]!;
+      if (c === QUOTE) return q + 1;
+      q += c === BACKSLASH ? 2 : 1;
+    }
+  }
   while (q < lim) {
     const c = buf[q]!;
     if (c === QUOTE) return q + 1;
@@ -57,6 +95,23 @@ export function skipString(buf: Buffer, p: number, end: number): number {
     if ((q - 1 - b) % 2 === 0) return q + 1;
     q++;
   }
+}
+
+/** Are the bytes [s, e) plain ASCII without a backslash (so latin1 decoding is JSON decoding)? */
+export function plainAscii(buf: Buffer, s: number, e: number): boolean {
+  let i = s;
+  const dv = dataView(buf);
+  while (i + 4 <= e) {
+    const w = dv.getInt32(i, true);
+    const b = w ^ BACKSLASHES;
+    if (((w | ((b - ONES) & ~b)) & HIGHS) !== 0) return false;
+    i += 4;
+  }
+  for (; i < e; i++) {
+    const c = buf[i]!;
+    if (c === BACKSLASH || c >= 0x80) return false;
+  }
+  return true;
 }
 
 /** p at '{' or '['; returns the index just past the matching close. */
@@ -155,14 +210,8 @@ function findKey(c: Compiled, buf: Buffer, s: number, e: number): Entry | undefi
 function readString(buf: Buffer, p: number, end: number, out: Skimmed, key: string): number {
   const q = skipString(buf, p, end);
   // extracted strings are short (ids, dates, paths): one pass tells plain ASCII from the rest
-  for (let i = p + 1; i < q - 1; i++) {
-    const c = buf[i]!;
-    if (c === BACKSLASH || c >= 0x80) {
-      out[key] = JSON.parse((buf as SliceBuffer).utf8Slice(p, q)) as string;
-      return q;
-    }
-  }
-  out[key] = (buf as SliceBuffer).latin1Slice(p + 1, q - 1);
+  if (plainAscii(buf, p + 1, q - 1)) out[key] = (buf as SliceBuffer).latin1Slice(p + 1, q - 1);
+  else out[key] = JSON.parse((buf as SliceBuffer).utf8Slice(p, q)) as string;
   return q;
 }
 

@@ -1,12 +1,11 @@
-// Worker entry: scans the files it is given and posts back its reduced records.
+// Worker entry: scans the items it claims from the shared counter and posts back its reduced records.
 import { parentPort, workerData } from 'node:worker_threads';
-import type { DiscoveredFile } from '../discover/index.js';
-import { scanFilesInThread } from './run.js';
+import { claimer, scanItemsInThread, type WorkerInput } from './run.js';
 import { packRecords } from './transfer.js';
 
-const data = workerData as { files: DiscoveredFile[]; events: boolean };
-const r = scanFilesInThread(data.files, { events: data.events });
-const packed = packRecords(r.collected.requests.values(), r.collected.requests.size);
+const data = workerData as WorkerInput;
+const r = scanItemsInThread(data.files, data.items, claimer(data.counter, data.items.length), { events: data.events });
+const packed = packRecords(r.collected.requests);
 parentPort!.postMessage(
   {
     packed,
