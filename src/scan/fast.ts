@@ -12,11 +12,12 @@
 // decodes that line with the generic decoder, which then decides exactly as
 // before. Where it does answer, it answers what the generic decoder would.
 import { eventOutcome, LINE_SPEC, type LineContext, type LineOutcome } from './line.js';
-import { plainAscii, SkimError, skipString, skipValue, skipWs, type SkimSpec, type Skimmed } from './skim.js';
+import { BACKSLASHES, dataView, HIGHS, ONES, plainAscii, plainStringEnd, QUOTES, SkimError, skipString, skipValue, skipWs, type SkimSpec, type Skimmed } from './skim.js';
 
 type SliceBuffer = Buffer & { latin1Slice(start: number, end: number): string; utf8Slice(start: number, end: number): string };
 
 const QUOTE = 34;
+const BACKSLASH = 92;
 const LBRACE = 123;
 const RBRACE = 125;
 const LBRACKET = 91;
@@ -54,6 +55,9 @@ interface Layout {
   keyOff: Int32Array;
   keyLen: Int32Array;
   keyBytes: Uint8Array;
+  /** each key's bytes as little-endian 32-bit words (the last one zero-padded), from keyWordOff */
+  keyWords: Int32Array;
+  keyWordOff: Int32Array;
   names: string[];
   members: number[][];
   table: Int16Array;
@@ -104,9 +108,16 @@ function compileLayout(spec: SkimSpec): Layout {
   const keyOff = new Int32Array(n);
   const keyLen = new Int32Array(n);
   const keyBytes = new Uint8Array(keys.reduce((s, k) => s + k.length, 0));
+  const keyWordOff = new Int32Array(n);
+  const keyWords = new Int32Array(keys.reduce((s, k) => s + Math.ceil(k.length / 4), 0));
   let off = 0;
+  let woff = 0;
   for (let e = 0; e < n; e++) {
     const k = keys[e]!;
+    keyWordOff[e] = woff;
+    const padded = Buffer.alloc(Math.ceil(k.length / 4) * 4);
+    k.copy(padded);
+    for (let i = 0; i < padded.length; i += 4) keyWords[woff++] = padded.readInt32LE(i);
     keyOff[e] = off;
     keyLen[e] = k.length;
     keyBytes.set(k, off);
@@ -123,6 +134,8 @@ function compileLayout(spec: SkimSpec): Layout {
     keyOff,
     keyLen,
     keyBytes,
+    keyWords,
+    keyWordOff,
     names,
     members,
     table,
@@ -132,6 +145,23 @@ function compileLayout(spec: SkimSpec): Layout {
 }
 
 const L = compileLayout(LINE_SPEC);
+
+/** The len bytes at s equal the key whose words start at w (4 bytes at a time, the tail byte by byte). */
+function keyEquals(buf: Buffer, s: number, len: number, w: number): boolean {
+  const words = L.keyWords;
+  const dv = dataView(buf);
+  let i = 0;
+  for (; i + 4 <= len; i += 4, w++) if (dv.getInt32(s + i, true) !== words[w]) return false;
+  if (i === len) return true;
+  let last = words[w]!;
+  for (; i < len; i++, last >>>= 8) if (buf[s + i] !== (last & 0xff)) return false;
+  return true;
+}
+
+/** Quick reject: (key length, first byte) pairs that some spec key has. */
+const MAX_KEY = 64;
+const KEY_MAYBE = new Uint8Array(MAX_KEY * 256);
+for (let e = 0; e < L.n; e++) if (L.keyLen[e]! < MAX_KEY) KEY_MAYBE[L.keyLen[e]! * 256 + L.keyBytes[L.keyOff[e]!]!] = 1;
 
 function slot(path: string): number {
   const e = L.byPath.get(path);
@@ -250,7 +280,7 @@ export function parseTimestamp(buf: Buffer, s: number, e: number): number {
     if (y >= 1970 && y <= 9999 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h >= 0 && h <= 23 && mi >= 0 && mi <= 59 && sec >= 0 && sec <= 59 && ms >= 0) {
       const leap = mo > 2 && y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 1 : 0;
       const yy = y - 1;
-      const days = (y - 1970) * 365 + (Math.floor(yy / 4) - 492) - (Math.floor(yy / 100) - 19) + (Math.floor(yy / 400) - 4) + CUMULATIVE_DAYS[mo - 1]! + leap + d - 1;
+      const days = (y - 1970) * 365 + (((yy / 4) | 0) - 492) - (((yy / 100) | 0) - 19) + (((yy / 400) | 0) - 4) + CUMULATIVE_DAYS[mo - 1]! + leap + d - 1;
       return days * 86400000 + h * 3600000 + mi * 60000 + sec * 1000 + ms;
     }
   }
@@ -524,13 +554,7 @@ export class FastDecoder {
     for (;;) {
       const x = table[h]!;
       if (x < 0) return -1;
-      if (L.group[x] === g && L.keyLen[x] === len) {
-        const off = L.keyOff[x]!;
-        const kb = L.keyBytes;
-        let i = 0;
-        while (i < len && buf[s + i] === kb[off + i]) i++;
-        if (i === len) return x;
-      }
+      if (L.group[x] === g && L.keyLen[x] === len && keyEquals(buf, s, len, L.keyWordOff[x]!)) return x;
       h = (h + 1) & mask;
     }
   }
@@ -544,9 +568,28 @@ export class FastDecoder {
     const gen = this.gen;
     for (;;) {
       if (buf[p] !== QUOTE) return -1;
-      const keyEnd = skipString(buf, p, end);
-      const e = this.lookup(g, buf, p + 1, keyEnd - 1);
-      p = keyEnd;
+      // keys are short and plain: scanned here, with a quick reject of keys no spec has; else the general way
+      let k = p + 1;
+      const dv = dataView(buf);
+      while (k + 4 <= end) {
+        const w = dv.getInt32(k, true);
+        const a = w ^ QUOTES;
+        const b = w ^ BACKSLASHES;
+        if (((((a - ONES) & ~a) | ((b - ONES) & ~b)) & HIGHS) !== 0) break;
+        k += 4;
+      }
+      let c = buf[k];
+      while (c !== QUOTE && c !== BACKSLASH && k < end) c = buf[++k];
+      let e: number;
+      if (c === QUOTE && k < end) {
+        const len = k - p - 1;
+        e = len < MAX_KEY && KEY_MAYBE[len * 256 + buf[p + 1]!] === 1 ? this.lookup(g, buf, p + 1, k) : -1;
+        p = k + 1;
+      } else {
+        const keyEnd = skipString(buf, p, end);
+        e = this.lookup(g, buf, p + 1, keyEnd - 1);
+        p = keyEnd;
+      }
       if (buf[p] !== COLON) {
         p = skipWs(buf, p, end);
         if (buf[p] !== COLON) return -1;
@@ -572,7 +615,7 @@ export class FastDecoder {
           if (p < 0) return -1;
         }
       }
-      let c = buf[p];
+      c = buf[p];
       if (c !== COMMA && c !== RBRACE) {
         p = skipWs(buf, p, end);
         c = buf[p];
@@ -591,9 +634,16 @@ export class FastDecoder {
   private scalar(buf: Buffer, p: number, end: number, e: number): number {
     const c = buf[p];
     if (c === QUOTE) {
-      const q = skipString(buf, p, end);
       // a number written as a string: Number() of it is the generic decoder's business
       if (L.kind[e] === K_NUM) return -1;
+      const plain = plainStringEnd(buf, p, end);
+      if (plain > 0) {
+        this.vt[e] = V_STR;
+        this.vs[e] = p + 1;
+        this.ve[e] = plain - 1;
+        return plain;
+      }
+      const q = skipString(buf, p, end);
       if (!plainAscii(buf, p + 1, q - 1)) {
         try {
           this.strs[e] = JSON.parse((buf as SliceBuffer).utf8Slice(p, q)) as string;

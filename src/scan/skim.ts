@@ -44,16 +44,16 @@ const SHORT_STRING = 64;
 // whether any of the four bytes is a quote or a backslash, by the classic
 // "has a zero byte" test on the word XOR'ed with that byte repeated:
 // (x - 0x01010101) & ~x & 0x80808080 is non-zero exactly when a byte of x is 0.
-const QUOTES = 0x22222222;
-const BACKSLASHES = 0x5c5c5c5c;
-const ONES = 0x01010101;
-const HIGHS = 0x80808080 | 0;
+export const QUOTES = 0x22222222;
+export const BACKSLASHES = 0x5c5c5c5c;
+export const ONES = 0x01010101;
+export const HIGHS = 0x80808080 | 0;
 
 let viewBuf: Buffer | null = null;
 let view: DataView = new DataView(new ArrayBuffer(0));
 
 /** A DataView on the bytes of `buf` (kept while the same buffer is walked). */
-function dataView(buf: Buffer): DataView {
+export function dataView(buf: Buffer): DataView {
   if (buf !== viewBuf) {
     view = new DataView(buf.buffer, buf.byteOffset, buf.length);
     viewBuf = buf;
@@ -95,6 +95,29 @@ export function skipString(buf: Buffer, p: number, end: number): number {
     if ((q - 1 - b) % 2 === 0) return q + 1;
     q++;
   }
+}
+
+/**
+ * p at an opening quote: the index just past the closing quote when the
+ * string is plain ASCII without escapes (latin1 decoding is then JSON
+ * decoding), else -1 (an escape, a non-ASCII byte, or no closing quote before end).
+ */
+export function plainStringEnd(buf: Buffer, p: number, end: number): number {
+  let q = p + 1;
+  const dv = dataView(buf);
+  while (q + 4 <= end) {
+    const w = dv.getInt32(q, true);
+    const a = w ^ QUOTES;
+    const b = w ^ BACKSLASHES;
+    if (((((a - ONES) & ~a) | ((b - ONES) & ~b) | w) & HIGHS) !== 0) break;
+    q += 4;
+  }
+  for (; q < end; q++) {
+    const c = buf[q]!;
+    if (c === QUOTE) return q + 1;
+    if (c === BACKSLASH || c >= 0x80) return -1;
+  }
+  return -1;
 }
 
 /** Are the bytes [s, e) plain ASCII without a backslash (so latin1 decoding is JSON decoding)? */
