@@ -10,6 +10,7 @@
 import type { ApiErrorRecord, ConversationEvent, RequestRecord } from '../domain/types.js';
 import { R_API_ERROR, R_USAGE, type FastDecoder } from './fast.js';
 import type { LineContext, LineOutcome } from './line.js';
+import { dataView } from './skim.js';
 
 export interface Collected {
   requests: RequestTable;
@@ -98,13 +99,24 @@ const FNV_PRIME = 0x01000193;
 const NO_REQUEST = 0x10000;
 const REQUEST_FOLLOWS = 0x10001;
 
+// The hash mixes 4 code units (bytes) at a time, as one little-endian word;
+// for plain ASCII ids the byte and the string forms give the same words.
 function hashBytes(buf: Buffer, s: number, e: number, h: number): number {
-  for (let i = s; i < e; i++) h = Math.imul(h ^ buf[i]!, FNV_PRIME);
+  const dv = dataView(buf);
+  let i = s;
+  for (; i + 4 <= e; i += 4) h = Math.imul(h ^ dv.getInt32(i, true), FNV_PRIME);
+  for (; i < e; i++) h = Math.imul(h ^ buf[i]!, FNV_PRIME);
   return h;
 }
 
 function hashString(str: string, h: number): number {
-  for (let i = 0; i < str.length; i++) h = Math.imul(h ^ str.charCodeAt(i), FNV_PRIME);
+  const n = str.length;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const w = str.charCodeAt(i) | (str.charCodeAt(i + 1) << 8) | (str.charCodeAt(i + 2) << 16) | (str.charCodeAt(i + 3) << 24);
+    h = Math.imul(h ^ w, FNV_PRIME);
+  }
+  for (; i < n; i++) h = Math.imul(h ^ str.charCodeAt(i), FNV_PRIME);
   return h;
 }
 
@@ -492,6 +504,10 @@ class Request implements RequestRecord {
     public output: number,
     public file: string,
     public offset: number,
+    // where the token counts came from: the merge's tie-breaker, kept so the store can merge later lines exactly
+    public tokTimestamp: number,
+    public tokFile: string,
+    public tokOffset: number,
   ) {}
 }
 
@@ -532,6 +548,9 @@ export function requestRecords(t: RequestTable, order?: ArrayLike<number>): Requ
       num[o + N_OUTPUT]!,
       strings[ref[b + S_FILE]!]!,
       num[o + N_OFFSET]!,
+      num[o + N_TOK_TS]!,
+      strings[ref[b + S_TOK_FILE]!]!,
+      num[o + N_TOK_OFFSET]!,
     );
   }
   return out;

@@ -247,6 +247,9 @@ const AGENT_NONE = 0;
 const AGENT_SIDECHAIN = 1;
 const AGENT_PROGRESS_LINE = 2;
 
+/** strings remembered per slot (a model that alternates with a sub-agent's, a few sessions in turn) */
+const RECENT = 4;
+
 const CUMULATIVE_DAYS = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
 
 function digit(c: number): number {
@@ -300,8 +303,9 @@ export class FastDecoder {
   private readonly ve = new Int32Array(L.n);
   private readonly num = new Float64Array(L.n);
   private readonly strs: (string | null)[] = new Array<string | null>(L.n).fill(null);
-  /** last string made for each slot, to share repeated values (session id, cwd, model, version ...) */
-  private readonly lastStr: string[] = new Array<string>(L.n).fill('');
+  /** the last RECENT strings made for each slot, to share repeated values (session id, cwd, model, version ...) */
+  private readonly recent: string[] = new Array<string>(L.n * RECENT).fill('');
+  private readonly recentNext = new Uint8Array(L.n);
   private buf: Buffer = Buffer.alloc(0);
 
   // the response of an R_USAGE / R_API_ERROR line
@@ -496,15 +500,19 @@ export class FastDecoder {
     if (this.vt[e] === V_DSTR) return this.strs[e]!;
     const s = this.vs[e]!;
     const len = this.ve[e]! - s;
-    const last = this.lastStr[e]!;
-    if (last.length === len) {
-      const buf = this.buf;
+    const buf = this.buf;
+    const base = e * RECENT;
+    for (let k = base; k < base + RECENT; k++) {
+      const last = this.recent[k]!;
+      if (last.length !== len) continue;
       let i = 0;
       while (i < len && last.charCodeAt(i) === buf[s + i]) i++;
       if (i === len) return last;
     }
-    const str = (this.buf as SliceBuffer).latin1Slice(s, s + len);
-    this.lastStr[e] = str;
+    const str = (buf as SliceBuffer).latin1Slice(s, s + len);
+    const at = this.recentNext[e]!;
+    this.recent[base + at] = str;
+    this.recentNext[e] = (at + 1) % RECENT;
     return str;
   }
 
