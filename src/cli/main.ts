@@ -15,7 +15,10 @@ import { buildWhatif } from '../report/whatif.js';
 import { whatifBlocks } from './whatif-view.js';
 import { gitCommitCounts } from './git.js';
 import { CliError, isCliError } from './errors.js';
-import { loadData, type CommonOptions } from './load.js';
+import { loadData, storePath, type CommonOptions } from './load.js';
+import { openSqliteStore } from '../store/sqlite.js';
+import { refreshStore } from '../store/refresh.js';
+import { discoverFiles, resolveConfigDirs } from '../discover/index.js';
 import { formatOf, paintFor, printJson, renderBlocks, terminalWidth, type OutputOptions } from './output.js';
 import { overviewBlocks, sessionBlocks, sessionsBlocks } from './views.js';
 
@@ -44,6 +47,8 @@ function withCommon(cmd: Command): Command {
     .option('--tz <zone>', 'IANA time zone for days and weeks (default: the system zone)')
     .option('--project <text>', 'only projects whose directory name contains this text')
     .option('--pricing <file>', 'LiteLLM-format JSON that overrides or extends the built-in price table')
+    .option('--db <path>', 'the embedded store (default: cachelens.db in the user data dir)')
+    .option('--no-store', 'read the transcripts directly; neither read nor update the store')
     .option('--json', 'print the report object as JSON (docs/json.md)')
     .option('--csv', 'print the tables as CSV')
     .option('--md', 'print the tables as Markdown')
@@ -131,6 +136,41 @@ async function runWhatif(o: Opts & { keepAlive?: string[]; maxIdle: string }): P
   process.stdout.write(renderBlocks(whatifBlocks(report, paintFor(o)), format, paintFor(o), terminalWidth()));
 }
 
+async function runImport(dirs: string[], o: { db?: string }): Promise<void> {
+  const file = storePath(o);
+  const store = openSqliteStore(file);
+  try {
+    let total = 0;
+    for (const d of dirs) {
+      const found = resolveConfigDirs({ dirs: [d] });
+      if (found.projectsDirs.length === 0) throw new CliError(`${d}: no projects/ directory found`, 'point at a copy of a Claude config dir or its projects/');
+      const files = discoverFiles(found.projectsDirs);
+      const before = store.counts().requests;
+      const r = await refreshStore(store, files, () => `import:${path.resolve(d)}`);
+      const added = store.counts().requests - before;
+      total += added;
+      process.stdout.write(`${d}: ${files.length} files, ${(r.bytesRead / 2 ** 20).toFixed(1)} MiB read, ${added} new requests\n`);
+    }
+    process.stdout.write(`store ${file}: ${store.counts().requests} requests in all (${total} new)\n`);
+  } finally {
+    store.close();
+  }
+}
+
+async function runExport(o: { db?: string; jsonl?: boolean }): Promise<void> {
+  if (!o.jsonl) throw new CliError('export needs a format', 'use --jsonl');
+  const store = openSqliteStore(storePath(o));
+  try {
+    const { requests, apiErrors, events } = store.load({ from: null, to: null }, null);
+    const out = process.stdout;
+    for (const r of requests) out.write(JSON.stringify({ type: 'request', machineId: store.machineId, ...r }) + '\n');
+    for (const e of apiErrors) out.write(JSON.stringify({ type: 'api-error', machineId: store.machineId, ...e }) + '\n');
+    for (const e of events) out.write(JSON.stringify({ type: 'event', machineId: store.machineId, ...e }) + '\n');
+  } finally {
+    store.close();
+  }
+}
+
 function runDemo(dir: string | undefined): void {
   const target = path.resolve(dir ?? 'cachelens-demo');
   const manifest = writeDemoTree(target);
@@ -183,6 +223,20 @@ export function buildProgram(): Command {
       .option('--keep-alive <minutes>', 'keep-alive ping interval(s) to simulate, under 5 (repeatable)', collect)
       .option('--max-idle <minutes>', 'how long a keep-alive pinger keeps pinging after the last request', '60'),
   ).action((o) => runWhatif(o));
+
+  program
+    .command('import')
+    .argument('<dir...>', 'copies of old Claude config dirs (or their projects/) to add to the store')
+    .option('--db <path>', 'the embedded store (default: cachelens.db in the user data dir)')
+    .description('backfill the store from copies of old config dirs; their history then shows in every report')
+    .action((dirs: string[], o) => runImport(dirs, o));
+
+  program
+    .command('export')
+    .option('--jsonl', 'one JSON object per line: requests, API errors, events (usage numbers and metadata; no prompt text)')
+    .option('--db <path>', 'the embedded store (default: cachelens.db in the user data dir)')
+    .description('dump every record in the store')
+    .action((o) => runExport(o));
 
   program
     .command('demo')

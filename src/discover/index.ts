@@ -6,6 +6,8 @@ import path from 'node:path';
 
 export interface DiscoveredFile {
   path: string;
+  /** the projects/ directory it was found under */
+  root: string;
   /** encoded project directory name (first segment under projects/) */
   project: string;
   /** agent id from an `agent-<id>.jsonl` name, else null */
@@ -95,6 +97,7 @@ function describe(projectsDir: string, file: string, st: fs.Stats): DiscoveredFi
   if (sub > 0) fileSessionId = rel[sub - 1]!;
   return {
     path: file,
+    root: projectsDir,
     project,
     fileAgentId: agent ? agent[1]! : null,
     fileSessionId,

@@ -106,6 +106,8 @@ export interface ScanResult {
   requests: RequestRecord[];
   apiErrors: ApiErrorRecord[];
   events: ConversationEvent[];
+  /** per file read to its end: the offset just past its last complete line (where an incremental scan resumes) */
+  fileEnds: Map<string, number>;
   stats: ScanStats;
 }
 

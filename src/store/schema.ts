@@ -1,0 +1,82 @@
+// The embedded store's schema and its migrations. Each migration moves the
+// database one version up inside a transaction; a database written by a newer
+// cachelens is refused, never altered.
+
+export const SCHEMA_VERSION = 2;
+
+/** migrations[i] takes a database from version i to i + 1 */
+export const MIGRATIONS: readonly string[] = [
+  // 0 → 1: records, conversation events and the index of scanned files
+  `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  CREATE TABLE files (
+    path TEXT PRIMARY KEY,
+    -- the projects/ directory the file was found under (or 'import:<dir>' for cachelens import)
+    root TEXT NOT NULL,
+    project TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mtime_ms REAL NOT NULL,
+    ino INTEGER NOT NULL,
+    offset INTEGER NOT NULL,
+    head_hash TEXT NOT NULL,
+    scanned_at INTEGER NOT NULL
+  );
+  CREATE TABLE requests (
+    key TEXT PRIMARY KEY,
+    machine_id TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    request_id TEXT,
+    ts INTEGER NOT NULL,
+    session_id TEXT NOT NULL,
+    project TEXT NOT NULL,
+    cwd TEXT,
+    agent_id TEXT,
+    model TEXT NOT NULL,
+    version TEXT,
+    speed TEXT,
+    inference_geo TEXT,
+    input INTEGER NOT NULL,
+    write_5m INTEGER NOT NULL,
+    write_1h INTEGER NOT NULL,
+    read INTEGER NOT NULL,
+    output INTEGER NOT NULL,
+    file TEXT NOT NULL,
+    offset INTEGER NOT NULL,
+    tok_ts INTEGER NOT NULL,
+    tok_file TEXT NOT NULL,
+    tok_offset INTEGER NOT NULL
+  );
+  CREATE INDEX requests_ts ON requests (ts);
+  CREATE TABLE api_errors (
+    key TEXT PRIMARY KEY,
+    machine_id TEXT NOT NULL,
+    ts INTEGER NOT NULL,
+    session_id TEXT NOT NULL,
+    project TEXT NOT NULL,
+    agent_id TEXT,
+    error TEXT,
+    file TEXT NOT NULL,
+    offset INTEGER NOT NULL
+  );
+  CREATE TABLE events (
+    file TEXT NOT NULL,
+    offset INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    ts INTEGER NOT NULL,
+    session_id TEXT NOT NULL,
+    project TEXT NOT NULL,
+    agent_id TEXT,
+    detail TEXT,
+    PRIMARY KEY (file, offset, kind)
+  );
+  `,
+  // 1 → 2: what Claude Code itself reports about its cache (status line prompt_cache), kept over time
+  `
+  CREATE TABLE cc_cache_reports (
+    session_id TEXT NOT NULL,
+    ts INTEGER NOT NULL,
+    json TEXT NOT NULL,
+    PRIMARY KEY (session_id, ts)
+  );
+  `,
+];
