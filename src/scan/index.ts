@@ -33,6 +33,7 @@ interface WorkerReply {
   issues: ScanResult['stats'];
   bytes: number;
   usageLines: number;
+  fileEnds: [string, number][];
 }
 
 function workerUrl(): URL | null {
@@ -64,13 +65,16 @@ function defaultWorkers(files: DiscoveredFile[]): number {
   return Math.max(1, Math.min(cores, 8));
 }
 
-export async function scanFiles(files: DiscoveredFile[], opts: ScanOptions = {}): Promise<ScanResult> {
+/** Files to scan; `startOffset` reads only what was appended since a previous scan stopped there. */
+export type ScanFile = DiscoveredFile & { startOffset?: number };
+
+export async function scanFiles(files: ScanFile[], opts: ScanOptions = {}): Promise<ScanResult> {
   const started = performance.now();
   const events = opts.events !== false;
   let threads = opts.workers ?? defaultWorkers(files);
   const url = threads > 1 ? workerUrl() : null;
   if (!url) threads = threads > 0 ? 1 : 0;
-  const inputs: ScanInput[] = files.map((f) => ({ path: f.path, project: f.project, fileAgentId: f.fileAgentId, fileSessionId: f.fileSessionId, size: f.size }));
+  const inputs: ScanInput[] = files.map((f) => ({ path: f.path, project: f.project, fileAgentId: f.fileAgentId, fileSessionId: f.fileSessionId, size: f.size, startOffset: f.startOffset }));
   const items = planItems(inputs, threads);
   const counter = new SharedArrayBuffer(4);
   // the main thread scans too: one isolate fewer to start and to feed
@@ -80,7 +84,9 @@ export async function scanFiles(files: DiscoveredFile[], opts: ScanOptions = {})
   const issues = own.issues;
   let bytes = own.bytes;
   let usageLines = own.usageLines;
+  const fileEnds = new Map(own.fileEnds);
   for (const r of await Promise.all(pending)) {
+    for (const [f, end] of r.fileEnds) fileEnds.set(f, end);
     mergePacked(collected.requests, r.packed);
     mergeCollected(collected, { apiErrors: r.apiErrors, events: r.events });
     addIssues(issues, r.issues);
@@ -97,6 +103,7 @@ export async function scanFiles(files: DiscoveredFile[], opts: ScanOptions = {})
   const done = finishCollected(collected);
   return {
     ...done,
+    fileEnds,
     stats: { ...issues, files: files.length, bytes, usageLines, workers: Math.max(1, threads), elapsedMs: performance.now() - started },
   };
 }

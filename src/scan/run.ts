@@ -6,7 +6,10 @@ import { emptyCollected, type Collected } from './collect.js';
 import { newScratch, scanFile } from './file.js';
 import type { LineContext } from './line.js';
 
-export type ScanInput = Pick<DiscoveredFile, 'path' | 'project' | 'fileAgentId' | 'fileSessionId' | 'size'>;
+export type ScanInput = Pick<DiscoveredFile, 'path' | 'project' | 'fileAgentId' | 'fileSessionId' | 'size'> & {
+  /** incremental scans: read from here (a line start: where the previous scan stopped) */
+  startOffset?: number;
+};
 
 /** A whole file (start 0, end Infinity, split false) or the lines starting in [start, end) of it. */
 export interface ScanItem {
@@ -21,6 +24,8 @@ export interface RunResult {
   issues: ScanIssues;
   bytes: number;
   usageLines: number;
+  /** per file read to its end: the offset just past its last complete line */
+  fileEnds: [string, number][];
 }
 
 export function addIssues(into: ScanIssues, from: ScanIssues): void {
@@ -45,6 +50,11 @@ export const SPLIT_BYTES = 24 << 20;
 export function planItems(files: ScanInput[], threads: number): ScanItem[] {
   const items: ScanItem[] = [];
   files.forEach((f, i) => {
+    if (f.startOffset) {
+      // an incremental read of appended bytes: one item from where the last scan stopped
+      items.push({ file: i, start: f.startOffset, end: Infinity, split: false });
+      return;
+    }
     const pieces = threads > 1 && f.size > 2 * SPLIT_BYTES ? Math.ceil(f.size / SPLIT_BYTES) : 1;
     if (pieces === 1) {
       items.push({ file: i, start: 0, end: Infinity, split: false });
@@ -55,7 +65,7 @@ export function planItems(files: ScanInput[], threads: number): ScanItem[] {
     for (let k = 0; k < pieces; k++) items.push({ file: i, start: k * step, end: k === pieces - 1 ? Infinity : (k + 1) * step, split: true });
   });
   if (threads <= 1) return items;
-  const weight = (it: ScanItem): number => (it.split ? Math.min(it.end, files[it.file]!.size) - it.start : files[it.file]!.size);
+  const weight = (it: ScanItem): number => Math.min(it.end, files[it.file]!.size) - it.start;
   return items.sort((a, b) => weight(b) - weight(a) || a.file - b.file || a.start - b.start);
 }
 
@@ -84,6 +94,7 @@ export function scanItemsInThread(files: ScanInput[], items: ScanItem[], claim: 
   let usageLines = 0;
   const scratch = newScratch();
   const contexts = new Map<number, LineContext>();
+  const fileEnds: [string, number][] = [];
   for (let k = claim(); k >= 0; k = claim()) {
     const item = items[k]!;
     const f = files[item.file]!;
@@ -92,12 +103,18 @@ export function scanItemsInThread(files: ScanInput[], items: ScanItem[], claim: 
       ctx = { file: f.path, project: f.project, fileAgentId: f.fileAgentId, fileSessionId: f.fileSessionId };
       contexts.set(item.file, ctx);
     }
-    const r = scanFile(f.path, ctx, collected, { scratch, events: opts.events, range: item.split ? { start: item.start, end: item.end } : undefined });
+    const r = scanFile(f.path, ctx, collected, {
+      scratch,
+      events: opts.events,
+      range: item.split ? { start: item.start, end: item.end } : undefined,
+      startOffset: item.split ? undefined : item.start,
+    });
+    if (item.end === Infinity) fileEnds.push([f.path, r.endOffset]);
     bytes += r.bytes;
     usageLines += r.usageLines;
     addIssues(issues, r.issues);
   }
-  return { collected, issues, bytes, usageLines };
+  return { collected, issues, bytes, usageLines, fileEnds };
 }
 
 /** Scans whole files, one after the other, in this thread. */

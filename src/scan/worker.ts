@@ -14,6 +14,7 @@ parentPort!.postMessage(
     issues: r.issues,
     bytes: r.bytes,
     usageLines: r.usageLines,
+    fileEnds: r.fileEnds,
   },
   [packed.nums.buffer as ArrayBuffer, packed.refs.buffer as ArrayBuffer, packed.starts.buffer as ArrayBuffer],
 );
