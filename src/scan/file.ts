@@ -64,6 +64,13 @@ export interface FileScanResult {
   usageLines: number;
   /** offset just past the last complete line read */
   endOffset: number;
+  /**
+   * the read ran into the end of the file. For a range, endOffset is then the
+   * file's end offset unless the range held no line start at all (a line from
+   * an earlier range runs to the end): over the ranges of a file that reached
+   * the end, the smallest endOffset is the file's.
+   */
+  reachedEof: boolean;
   issues: ScanIssues;
 }
 
@@ -89,7 +96,7 @@ export function scanFile(path: string, ctx: LineContext, collected: Collected, o
     fd = fs.openSync(path, 'r');
   } catch (err) {
     issues.unreadableFiles.push({ path, error: (err as Error).message });
-    return { bytes: 0, usageLines, endOffset: 0, issues };
+    return { bytes: 0, usageLines, endOffset: 0, reachedEof: false, issues };
   }
   const scratch = opts.scratch ?? newScratch();
   const dec = scratch.decoder;
@@ -253,5 +260,5 @@ export function scanFile(path: string, ctx: LineContext, collected: Collected, o
   // a range owns the bytes from its start to its end (or to the end of the file): ranges that tile a file add up to its size
   if (range) bytes = Math.max(0, Math.min(pos, limit) - first);
   if (bytes === 0 && first === 0 && (range === undefined || reachedEof) && issues.unreadableFiles.length === 0) issues.emptyFiles++;
-  return { bytes, usageLines, endOffset: base, issues };
+  return { bytes, usageLines, endOffset: base, reachedEof, issues };
 }

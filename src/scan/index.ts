@@ -12,7 +12,7 @@ import type { ApiErrorRecord, ConversationEvent, ScanResult } from '../domain/ty
 import type { DiscoveredFile } from '../discover/index.js';
 import { finishCollected, mergeCollected } from './collect.js';
 import { mergePacked, type PackedRecords } from './transfer.js';
-import { addIssues, claimer, planItems, scanItemsInThread, type ScanInput, type WorkerInput } from './run.js';
+import { addFileEnds, addIssues, claimer, planItems, scanItemsInThread, type ScanInput, type WorkerInput } from './run.js';
 
 export { splitUsage } from './line.js';
 
@@ -84,9 +84,10 @@ export async function scanFiles(files: ScanFile[], opts: ScanOptions = {}): Prom
   const issues = own.issues;
   let bytes = own.bytes;
   let usageLines = own.usageLines;
-  const fileEnds = new Map(own.fileEnds);
+  const fileEnds = new Map<string, number>();
+  addFileEnds(fileEnds, own.fileEnds);
   for (const r of await Promise.all(pending)) {
-    for (const [f, end] of r.fileEnds) fileEnds.set(f, end);
+    addFileEnds(fileEnds, r.fileEnds);
     mergePacked(collected.requests, r.packed);
     mergeCollected(collected, { apiErrors: r.apiErrors, events: r.events });
     addIssues(issues, r.issues);

@@ -5,6 +5,7 @@ import type { DiscoveredFile } from '../discover/index.js';
 import { emptyCollected, type Collected } from './collect.js';
 import { newScratch, scanFile } from './file.js';
 import type { LineContext } from './line.js';
+import { forgetDataView } from './skim.js';
 
 export type ScanInput = Pick<DiscoveredFile, 'path' | 'project' | 'fileAgentId' | 'fileSessionId' | 'size'> & {
   /** incremental scans: read from here (a line start: where the previous scan stopped) */
@@ -24,7 +25,7 @@ export interface RunResult {
   issues: ScanIssues;
   bytes: number;
   usageLines: number;
-  /** per file read to its end: the offset just past its last complete line */
+  /** per file read to its end: the offset just past its last complete line (a split file may be listed more than once: keep the smallest, see addFileEnds) */
   fileEnds: [string, number][];
 }
 
@@ -37,6 +38,14 @@ export function addIssues(into: ScanIssues, from: ScanIssues): void {
   into.noTimestamp += from.noTimestamp;
   into.emptyFiles += from.emptyFiles;
   into.unreadableFiles.push(...from.unreadableFiles);
+}
+
+/** Adds (file, end offset) pairs to `into`, keeping the smallest offset of a file listed more than once. */
+export function addFileEnds(into: Map<string, number>, ends: [string, number][]): void {
+  for (const [file, end] of ends) {
+    const prev = into.get(file);
+    if (prev === undefined || end < prev) into.set(file, end);
+  }
 }
 
 /** Files bigger than this are cut into ranges of about this size, so threads can share them. */
@@ -109,7 +118,8 @@ export function scanItemsInThread(files: ScanInput[], items: ScanItem[], claim: 
       range: item.split ? { start: item.start, end: item.end } : undefined,
       startOffset: item.split ? undefined : item.start,
     });
-    if (item.end === Infinity) fileEnds.push([f.path, r.endOffset]);
+    // a split file's end is known from its ranges that reached the end of the file (see FileScanResult.reachedEof)
+    if (item.split ? r.reachedEof : item.end === Infinity) fileEnds.push([f.path, r.endOffset]);
     bytes += r.bytes;
     usageLines += r.usageLines;
     addIssues(issues, r.issues);

@@ -52,6 +52,12 @@ export const HIGHS = 0x80808080 | 0;
 let viewBuf: Buffer | null = null;
 let view: DataView = new DataView(new ArrayBuffer(0));
 
+/** Lets go of the last buffer walked (a read buffer grown for a long line can be megabytes). */
+export function forgetDataView(): void {
+  viewBuf = null;
+  view = new DataView(new ArrayBuffer(0));
+}
+
 /** A DataView on the bytes of `buf` (kept while the same buffer is walked). */
 export function dataView(buf: Buffer): DataView {
   if (buf !== viewBuf) {
@@ -64,7 +70,7 @@ export function dataView(buf: Buffer): DataView {
 /** p at an opening quote; returns the index just past the closing quote. */
 export function skipString(buf: Buffer, p: number, end: number): number {
   let q = p + 1;
-  const lim = Math.min(end, p + SHORT_STRING);
+  const lim = p + SHORT_STRING < end ? p + SHORT_STRING : end;
   const dv = dataView(buf);
   while (q + 4 <= lim) {
     const w = dv.getInt32(q, true);
@@ -87,6 +93,14 @@ export function skipString(buf: Buffer, p: number, end: number): number {
     if (c === QUOTE) return q + 1;
     q += c === BACKSLASH ? 2 : 1;
   }
+  return skipLongString(buf, p, q, end);
+}
+
+/**
+ * The rest of a long string, from q (never inside an escape): native searches
+ * for a quote, kept when an even number of backslashes precede it.
+ */
+function skipLongString(buf: Buffer, p: number, q: number, end: number): number {
   for (;;) {
     q = buf.indexOf(QUOTE, q);
     if (q < 0 || q >= end) fail('unterminated string', p);
@@ -141,10 +155,40 @@ export function plainAscii(buf: Buffer, s: number, e: number): boolean {
 function skipContainer(buf: Buffer, p: number, end: number): number {
   let depth = 0;
   let i = p;
+  const dv = dataView(buf);
   while (i < end) {
     const c = buf[i]!;
     if (c === QUOTE) {
-      i = skipString(buf, i, end);
+      // skipString, written out here: this loop walks most of the bytes of a
+      // skipped message and a call per string costs more than its short strings
+      let q = i + 1;
+      const lim = q + SHORT_STRING < end ? q + SHORT_STRING : end;
+      let closed = false;
+      while (q + 4 <= lim) {
+        const w = dv.getInt32(q, true);
+        const a = w ^ QUOTES;
+        const b = w ^ BACKSLASHES;
+        if (((((a - ONES) & ~a) | ((b - ONES) & ~b)) & HIGHS) === 0) {
+          q += 4;
+          continue;
+        }
+        const stop = q + 4;
+        while (q < stop) {
+          const d = buf[q]!;
+          if (d === QUOTE) {
+            closed = true;
+            break;
+          }
+          q += d === BACKSLASH ? 2 : 1;
+        }
+        if (closed) break;
+      }
+      while (!closed && q < lim) {
+        const d = buf[q]!;
+        if (d === QUOTE) closed = true;
+        else q += d === BACKSLASH ? 2 : 1;
+      }
+      i = closed ? q + 1 : skipLongString(buf, i, q, end);
       continue;
     }
     if (c === LBRACE || c === LBRACKET) depth++;

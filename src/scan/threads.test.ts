@@ -55,10 +55,12 @@ function* jsonlFiles(dir: string): Generator<string> {
       requests: r.requests,
       apiErrors: r.apiErrors,
       events: r.events,
+      fileEnds: [...r.fileEnds].sort(),
       stats: { ...r.stats, elapsedMs: 0, workers: 0 },
     });
     const one = await scanFiles(files, { workers: 1, events: true });
     expect(one.requests.length).toBeGreaterThan(1000);
+    expect(one.fileEnds.get(big)).toBe(fs.statSync(big).size);
     for (const workers of [2, 3]) {
       const many = await scanFiles(files, { workers, events: true });
       expect(many.stats.workers).toBe(workers);
