@@ -479,11 +479,13 @@ export function mergeCollected(into: Collected, from: { apiErrors: Iterable<ApiE
 }
 
 /**
- * A request record as the scan hands it on. A class only so that V8 builds
- * the 64k objects of a large scan with one constructor (an object literal of
- * 19 properties is made more slowly); it is plain data.
+ * A request record as the scan hands it on, with where its token counts came
+ * from (tokTimestamp, tokFile, tokOffset: the tie-break of the largest-output
+ * rule, which the store needs to merge records across scans). A class only so
+ * that V8 builds the 64k objects of a large scan with one constructor (an
+ * object literal of 22 properties is made more slowly); it is plain data.
  */
-class Request implements RequestRecord {
+export class Request implements RequestRecord {
   constructor(
     public key: string,
     public messageId: string,
@@ -515,9 +517,9 @@ class Request implements RequestRecord {
  * The request records as plain objects, in `order` (record indexes; default:
  * as stored).
  */
-export function requestRecords(t: RequestTable, order?: ArrayLike<number>): RequestRecord[] {
+export function requestRecords(t: RequestTable, order?: ArrayLike<number>): Request[] {
   const n = order ? order.length : t.count;
-  const out: RequestRecord[] = new Array<RequestRecord>(n);
+  const out: Request[] = new Array<Request>(n);
   const num = t.num;
   const ref = t.ref;
   const strings = t.pool.strings;

@@ -370,5 +370,10 @@ describe('request table', () => {
       ['msg_Abc', 'req_011CTmASeVdRncP2oV9M3Eo2', 9, 200],
       ['msg_Abc', 'req_\u00e9', 50, 300],
     ]);
+    // where the tokens came from travels with each record (the store merges records across scans with it)
+    expect(recs.map((r) => [r.tokTimestamp, r.tokFile, r.tokOffset])).toEqual([
+      [Date.parse('2026-01-01T00:00:01.000Z'), ctx.file, 200],
+      [Date.parse('2026-01-01T00:00:04.000Z'), ctx.file, 400],
+    ]);
   });
 });
