@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { MIGRATIONS } from '../src/store/schema.js';
+import { MIGRATIONS, SCHEMA_VERSION } from '../src/store/schema.js';
 import { amplifyTool, claudeHome, cliPath, haveCli, haveSharedData, repoRoot, runCli, SKIP_NO_CLI, SKIP_NO_SHARED } from './oracle/cli.js';
 
 if (!haveCli) console.warn(SKIP_NO_CLI);
@@ -49,6 +49,10 @@ d('embedded store', () => {
     const again = report(['--dir', home, '--db', db]);
     expect(again.store).toMatchObject({ filesRead: 0, bytesRead: 0 });
     expect(tokens(again.totals)).toEqual(tokens(first.totals));
+    // an unchanged third run prints the cached output of the second, byte for byte
+    const r2 = runCli(['report', '--json', '--tz', 'UTC', '--dir', home, '--db', db]);
+    const r3 = runCli(['report', '--json', '--tz', 'UTC', '--dir', home, '--db', db]);
+    expect(r3.stdout).toBe(r2.stdout);
     const appended = `${line('c', '2026-03-01T10:05:00.000Z', 1100, 40)}\n`;
     fs.appendFileSync(f, appended);
     const third = report(['--dir', home, '--db', db]);
@@ -152,7 +156,7 @@ d('embedded store', () => {
     expect(r.totals.requests).toBe(2);
     expect(r.totals.cacheReadTokens).toBe(4242 + 77);
     const after = new Database(db, { readonly: true });
-    expect(after.pragma('user_version', { simple: true })).toBe(2);
+    expect(after.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     after.close();
   });
 });

@@ -1,17 +1,17 @@
 // The I/O edge: find transcripts (or the demo), scan them, load prices, and
 // hand pure stages a prepared dataset.
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { createCalendar, isValidTimeZone, parseDateArg, prepareDataset, systemTimeZone, type Calendar, type Dataset } from '../accounting/index.js';
-import { writeDemoTree } from '../demo/index.js';
-import { discoverFiles, resolveConfigDirs, type ConfigDirs, type DiscoveredFile } from '../discover/index.js';
-import { userCacheDir, userDataDir } from '../discover/paths.js';
-import { loadPricing, type Pricing } from '../pricing/index.js';
+import type { Dataset } from '../accounting/index.js';
+import { createCalendar, isValidTimeZone, parseDateArg, type Calendar } from '../accounting/time.js';
+import { discoverFiles, resolveConfigDirs } from '../discover/index.js';
+import { systemTimeZone, userCacheDir, userDataDir } from '../discover/paths.js';
+import type { Pricing } from '../pricing/index.js';
 import type { ReportMeta, StoreInfo } from '../report/meta.js';
 import { emptyIssues, type ScanResult, type ScanStats } from '../domain/types.js';
 import { openSqliteStore, StoreVersionError, type SqliteStore } from '../store/sqlite.js';
 import { refreshStore } from '../store/refresh.js';
-import { scanFiles } from '../scan/index.js';
 import { CliError } from './errors.js';
 
 export interface CommonOptions {
@@ -38,7 +38,7 @@ export interface Loaded {
 const DEMO_STAMP = '.cachelens-demo';
 
 /** Writes (once per version) and returns the demo config dir in the user cache. */
-export function ensureDemoDir(version: string): string {
+export async function ensureDemoDir(version: string): Promise<string> {
   const dir = path.join(userCacheDir(), `demo-${version}`);
   const stamp = path.join(dir, DEMO_STAMP);
   try {
@@ -46,6 +46,7 @@ export function ensureDemoDir(version: string): string {
   } catch {
     /* not written yet */
   }
+  const { writeDemoTree } = await import('../demo/index.js');
   writeDemoTree(dir);
   fs.writeFileSync(stamp, version);
   return dir;
@@ -59,41 +60,109 @@ function checkDate(name: string, v: string | undefined): string | null {
 }
 
 /** `events`: also read conversation events (compaction, commands); costs extra passes over the bytes. */
+/** A finished output, or how to make one from the data. */
+export interface OutputSpec {
+  /** everything the output depends on besides the data (command, options, format, width...); null = never cache */
+  cacheKey: unknown | null;
+  build: (loaded: Loaded) => string | Promise<string>;
+}
+
+/** `events`: also read conversation events (compaction, commands); costs extra passes over the bytes. */
 export async function loadData(opts: CommonOptions, version: string, needs: { events?: boolean } = {}): Promise<Loaded> {
+  let loaded: Loaded | null = null;
+  await produce(opts, version, needs, { cacheKey: null, build: (l) => ((loaded = l), '') });
+  return loaded!;
+}
+
+/**
+ * Loads the data the options ask for and builds the output. With the store,
+ * an output whose key and data generation match a previous run is printed
+ * again without loading anything.
+ */
+export async function produce(opts: CommonOptions, version: string, needs: { events?: boolean }, spec: OutputSpec): Promise<{ output: string; notFound: string[] | null }> {
   const tz = opts.tz ?? systemTimeZone();
-  if (!isValidTimeZone(tz)) throw new CliError(`--tz: unknown time zone '${tz}' (use an IANA name such as Europe/Berlin or UTC)`);
+  // ICU starts only when an output has to be built (a cached re-run never needs it)
+  let cal: Calendar | null = null;
+  const calendarOf = (): Calendar => {
+    if (!cal) {
+      if (!isValidTimeZone(tz)) throw new CliError(`--tz: unknown time zone '${tz}' (use an IANA name such as Europe/Berlin or UTC)`);
+      cal = createCalendar(tz);
+    }
+    return cal;
+  };
   const since = checkDate('since', opts.since);
   const until = checkDate('until', opts.until);
   if (since && until && since > until) throw new CliError(`--since ${since} is after --until ${until}`);
-  let pricing: Pricing;
-  try {
-    pricing = loadPricing(opts.pricing ? { overrideFile: path.resolve(opts.pricing) } : {});
-  } catch (err) {
-    throw new CliError(`--pricing: ${(err as Error).message}`);
+  // the price table is read only when an output has to be built; an override file is part of the cache key
+  const overrideFile = opts.pricing ? path.resolve(opts.pricing) : undefined;
+  let pricingKey = '';
+  if (overrideFile) {
+    try {
+      pricingKey = createHash('sha1').update(fs.readFileSync(overrideFile)).digest('hex');
+    } catch (err) {
+      throw new CliError(`--pricing: ${(err as Error).message}`);
+    }
   }
-  const calendar = createCalendar(tz);
+  const getPricing = async (): Promise<Pricing> => {
+    const { loadPricing } = await import('../pricing/index.js');
+    try {
+      return loadPricing(overrideFile ? { overrideFile } : {});
+    } catch (err) {
+      throw new CliError(`--pricing: ${(err as Error).message}`);
+    }
+  };
   const project = opts.project ?? null;
   const filters = { since, until, project };
   const dirs = resolveConfigDirs({ dirs: opts.dir });
   const problems: { path: string; error: string }[] = [];
   const files = discoverFiles(dirs.projectsDirs, problems);
-  const finish = (data: ScanData, stats: ScanStats, sources: string[], demo: boolean, notFound: string[] | null, store: StoreInfo | null): Loaded => {
+  const finish = async (data: ScanData, stats: ScanStats, sources: string[], demo: boolean, notFound: string[] | null, store: StoreInfo | null): Promise<Loaded> => {
     stats.unreadableFiles.push(...problems);
-    const ds = prepareDataset(data, pricing, calendar, filters);
+    const pricing = await getPricing();
+    const { prepareDataset } = await import('../accounting/index.js');
+    const ds = prepareDataset(data, pricing, calendarOf(), filters);
     return { ds, pricing, notFound, meta: { demo, sources, filters: { since, until, tz, project }, scan: stats, store } };
   };
   if (opts.store !== false) {
-    const stored = await loadFromStore(opts, files, dirs, calendar, { since, until });
-    if (stored) return finish(stored.data, stored.stats, dirs.projectsDirs, false, null, stored.info);
+    const store = openStore(storePath(opts));
+    try {
+      const refresh = files.length > 0 ? await refreshStore(store, files, (f) => f.root) : null;
+      if (overrideFile) await getPricing(); // a bad --pricing file fails before a cached output is printed
+      const candidates = dirs.looked.flatMap((e) => [e, path.join(e, 'projects')]);
+      const roots = opts.dir?.length ? dirs.projectsDirs : [...candidates, ...store.roots().filter((r) => r.startsWith('import:'))];
+      const generation = store.generation();
+      const key =
+        spec.cacheKey === null || problems.length > 0
+          ? null
+          : createHash('sha1').update(JSON.stringify({ v: version, k: spec.cacheKey, roots, tz, since, until, project, pricingKey, events: needs.events === true })).digest('hex');
+      const hit = key ? store.cachedOutput(key) : null;
+      if (hit !== null) return { output: hit, notFound: null };
+      const from = since ? calendarOf().startOfDay(since) : null;
+      const to = until ? calendarOf().startOfDay(nextDay(until)) : null;
+      const data = store.load({ from, to }, roots);
+      if (files.length > 0 || data.requests.length > 0 || data.apiErrors.length > 0) {
+        const counts = store.counts();
+        const stats = refresh?.stats ?? { ...emptyIssues(), files: 0, bytes: 0, usageLines: 0, workers: 0, elapsedMs: 0 };
+        const info: StoreInfo = { path: store.path, machineId: store.machineId, requests: counts.requests, trackedFiles: counts.files, filesRead: refresh?.filesRead ?? 0, bytesRead: refresh?.bytesRead ?? 0 };
+        const output = await spec.build(await finish(data, stats, dirs.projectsDirs, false, null, info));
+        // only outputs of runs that read nothing are cached: their per-run scan figures are the same on every such run
+        if (key && (refresh === null || refresh.filesRead === 0)) store.cacheOutput(key, output, generation);
+        return { output, notFound: null };
+      }
+    } finally {
+      store.close();
+    }
   } else if (files.length > 0) {
+    const { scanFiles } = await import('../scan/index.js');
     const scan = await scanFiles(files, { events: needs.events === true });
-    return finish(scan, scan.stats, dirs.projectsDirs, false, null, null);
+    return { output: await spec.build(await finish(scan, scan.stats, dirs.projectsDirs, false, null, null)), notFound: null };
   }
   // nothing found anywhere: the demo, scanned directly (never stored)
-  const demoDir = ensureDemoDir(version);
+  const demoDir = await ensureDemoDir(version);
   const d = resolveConfigDirs({ dirs: [demoDir] });
+  const { scanFiles } = await import('../scan/index.js');
   const scan = await scanFiles(discoverFiles(d.projectsDirs, problems), { events: needs.events === true });
-  return finish(scan, scan.stats, d.projectsDirs, true, dirs.looked, null);
+  return { output: await spec.build(await finish(scan, scan.stats, d.projectsDirs, true, dirs.looked, null)), notFound: dirs.looked };
 }
 
 type ScanData = Pick<ScanResult, 'requests' | 'apiErrors' | 'events'>;
@@ -109,41 +178,6 @@ function openStore(file: string): SqliteStore {
   } catch (err) {
     if (err instanceof StoreVersionError) throw new CliError(err.message);
     throw new CliError(`cannot open the store ${file}: ${(err as Error).message}`, 'use --db PATH for another file, or --no-store');
-  }
-}
-
-/**
- * Refreshes the store from the files found, then reads the records of the
- * roots this run reports on: with --dir, those dirs; by default, the default
- * config dirs (even when they have been emptied since) and every import.
- * Returns null when the store holds nothing for them and no file was found.
- */
-async function loadFromStore(
-  opts: CommonOptions,
-  files: DiscoveredFile[],
-  dirs: ConfigDirs,
-  calendar: Calendar,
-  range: { since: string | null; until: string | null },
-): Promise<{ data: ScanData; stats: ScanStats; info: StoreInfo } | null> {
-  const file = storePath(opts);
-  const store = openStore(file);
-  try {
-    const refresh = files.length > 0 ? await refreshStore(store, files, (f) => f.root) : null;
-    const candidates = dirs.looked.flatMap((e) => [e, path.join(e, 'projects')]);
-    const roots = opts.dir?.length ? dirs.projectsDirs : [...candidates, ...store.roots().filter((r) => r.startsWith('import:'))];
-    const from = range.since ? calendar.startOfDay(range.since) : null;
-    const to = range.until ? calendar.startOfDay(nextDay(range.until)) : null;
-    const data = store.load({ from, to }, roots);
-    if (files.length === 0 && data.requests.length === 0 && data.apiErrors.length === 0) return null;
-    const counts = store.counts();
-    const stats = refresh?.stats ?? { ...emptyIssues(), files: 0, bytes: 0, usageLines: 0, workers: 0, elapsedMs: 0 };
-    return {
-      data,
-      stats,
-      info: { path: file, machineId: store.machineId, requests: counts.requests, trackedFiles: counts.files, filesRead: refresh?.filesRead ?? 0, bytesRead: refresh?.bytesRead ?? 0 },
-    };
-  } finally {
-    store.close();
   }
 }
 

@@ -141,6 +141,35 @@ export function discoverFiles(projectsDirs: string[], problems: { path: string; 
       }
     }
   };
-  for (const d of projectsDirs) walk(d, d);
+  for (const d of projectsDirs) {
+    // one recursive listing is several times cheaper than a readdir per folder; fall back when part of the tree is unreadable
+    let names: string[] | null = null;
+    try {
+      names = fs
+        .readdirSync(d, { recursive: true, withFileTypes: true })
+        .filter((e) => (e.isFile() || e.isSymbolicLink()) && e.name.endsWith('.jsonl') && e.name !== 'journal.jsonl')
+        .map((e) => path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name));
+    } catch {
+      names = null;
+    }
+    if (names === null) {
+      walk(d, d);
+      continue;
+    }
+    for (const p of names) {
+      let st: fs.Stats;
+      try {
+        st = fs.statSync(p);
+      } catch (err) {
+        problems.push({ path: p, error: (err as Error).message });
+        continue;
+      }
+      if (!st.isFile()) continue;
+      const id = st.ino === 0 ? p : `${st.dev}:${st.ino}`;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      out.push(describe(d, p, st));
+    }
+  }
   return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

@@ -7,7 +7,6 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import type { DiscoveredFile } from '../discover/index.js';
 import type { ScanStats } from '../domain/types.js';
-import { scanFiles } from '../scan/index.js';
 import type { FileState, SqliteStore, StoredRequest } from './sqlite.js';
 
 const HEAD_BYTES = 4096;
@@ -71,6 +70,8 @@ export interface RefreshResult {
 /** `rootOf(file)`: the root recorded for a file (its projects/ dir, or 'import:<dir>'). */
 export async function refreshStore(store: SqliteStore, files: DiscoveredFile[], rootOf: (f: DiscoveredFile) => string): Promise<RefreshResult> {
   const work = planRefresh(files, store.files());
+  if (work.length === 0) return { filesRead: 0, bytesRead: 0, stats: null };
+  const { scanFiles } = await import('../scan/index.js');
   let bytesRead = 0;
   let stats: ScanStats | null = null;
   const BATCH_BYTES = batchBytes();

@@ -2,7 +2,7 @@
 // database one version up inside a transaction; a database written by a newer
 // cachelens is refused, never altered.
 
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /** migrations[i] takes a database from version i to i + 1 */
 export const MIGRATIONS: readonly string[] = [
@@ -78,5 +78,15 @@ export const MIGRATIONS: readonly string[] = [
     json TEXT NOT NULL,
     PRIMARY KEY (session_id, ts)
   );
+  `,
+  // 2 → 3: finished outputs keyed by command, options and data generation: an unchanged re-run prints them again
+  `
+  CREATE TABLE output_cache (
+    key TEXT PRIMARY KEY,
+    generation INTEGER NOT NULL,
+    output TEXT NOT NULL,
+    used_at INTEGER NOT NULL
+  );
+  INSERT OR IGNORE INTO meta (key, value) VALUES ('generation', '0');
   `,
 ];

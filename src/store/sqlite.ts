@@ -52,8 +52,16 @@ export interface SqliteStore {
   /** every root recorded, e.g. to include imports */
   roots(): string[];
   counts(): { requests: number; apiErrors: number; events: number; files: number };
+  /** bumped by every apply: outputs cached at another generation are stale */
+  generation(): number;
+  cachedOutput(key: string): string | null;
+  /** stores an output computed from the data at `generation` (a later generation makes it stale at once) */
+  cacheOutput(key: string, output: string, generation: number): void;
   close(): void;
 }
+
+/** Outputs kept in the cache (least recently used dropped first). */
+const OUTPUT_CACHE_ENTRIES = 32;
 
 function checkVersion(db: Database.Database, file: string): void {
   const version = db.pragma('user_version', { simple: true }) as number;
@@ -146,7 +154,10 @@ export function openSqliteStore(file: string): SqliteStore {
   );
   const mid = machineId;
 
+  const bumpGeneration = db.prepare(`UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'`);
+  const readGeneration = db.prepare(`SELECT CAST(value AS INTEGER) AS g FROM meta WHERE key = 'generation'`);
   const apply = db.transaction((b: Batch) => {
+    bumpGeneration.run();
     for (const f of b.rewritten) deleteEvents.run(f);
     for (const r of b.requests) {
       upsertRequest.run({
@@ -216,6 +227,29 @@ export function openSqliteStore(file: string): SqliteStore {
         db.prepare(`SELECT kind, ts, session_id, project, agent_id, detail, file, offset FROM events WHERE ts >= ? AND ts < ? AND ${inRoots}`).raw().all(from, to) as unknown[][]
       ).map((x) => ({ kind: x[0] as ConversationEvent['kind'], timestamp: x[1] as number, sessionId: x[2] as string, project: x[3] as string, agentId: x[4] as string | null, detail: x[5] as string | null, file: x[6] as string, offset: x[7] as number }));
       return { requests, apiErrors, events };
+    },
+    generation() {
+      return (readGeneration.get() as { g: number } | undefined)?.g ?? 0;
+    },
+    cachedOutput(key) {
+      const row = db.prepare(`SELECT generation, output FROM output_cache WHERE key = ?`).get(key) as { generation: number; output: string } | undefined;
+      if (!row || row.generation !== this.generation()) return null;
+      try {
+        db.prepare(`UPDATE output_cache SET used_at = ? WHERE key = ?`).run(Date.now(), key);
+      } catch {
+        /* busy with a concurrent writer: the hit stands */
+      }
+      return row.output;
+    },
+    cacheOutput(key, output, gen) {
+      try {
+        db.transaction(() => {
+          db.prepare(`INSERT OR REPLACE INTO output_cache (key, generation, output, used_at) VALUES (?, ?, ?, ?)`).run(key, gen, output, Date.now());
+          db.prepare(`DELETE FROM output_cache WHERE key NOT IN (SELECT key FROM output_cache ORDER BY used_at DESC LIMIT ${OUTPUT_CACHE_ENTRIES})`).run();
+        }).immediate();
+      } catch {
+        /* a cache write that loses a race is simply skipped */
+      }
     },
     counts() {
       const n = (t: string): number => (db.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n;
