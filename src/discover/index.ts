@@ -114,6 +114,20 @@ function describe(projectsDir: string, file: string, st: fs.Stats): DiscoveredFi
 export function discoverFiles(projectsDirs: string[], problems: { path: string; error: string }[] = []): DiscoveredFile[] {
   const out: DiscoveredFile[] = [];
   const seen = new Set<string>();
+  const add = (projectsDir: string, p: string): void => {
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(p);
+    } catch (err) {
+      problems.push({ path: p, error: (err as Error).message });
+      return;
+    }
+    if (!st.isFile()) return;
+    const id = st.ino === 0 ? p : `${st.dev}:${st.ino}`; // ino 0: platform without inodes
+    if (seen.has(id)) return;
+    seen.add(id);
+    out.push(describe(projectsDir, p, st));
+  };
   const walk = (projectsDir: string, dir: string): void => {
     let ents: fs.Dirent[];
     try {
@@ -125,20 +139,7 @@ export function discoverFiles(projectsDirs: string[], problems: { path: string; 
     for (const ent of ents) {
       const p = path.join(dir, ent.name);
       if (ent.isDirectory()) walk(projectsDir, p);
-      else if ((ent.isFile() || ent.isSymbolicLink()) && ent.name.endsWith('.jsonl') && ent.name !== 'journal.jsonl') {
-        let st: fs.Stats;
-        try {
-          st = fs.statSync(p);
-        } catch (err) {
-          problems.push({ path: p, error: (err as Error).message });
-          continue;
-        }
-        if (!st.isFile()) continue;
-        const id = st.ino === 0 ? p : `${st.dev}:${st.ino}`; // ino 0: platform without inodes
-        if (seen.has(id)) continue;
-        seen.add(id);
-        out.push(describe(projectsDir, p, st));
-      }
+      else if ((ent.isFile() || ent.isSymbolicLink()) && ent.name.endsWith('.jsonl') && ent.name !== 'journal.jsonl') add(projectsDir, p);
     }
   };
   for (const d of projectsDirs) {
@@ -156,20 +157,7 @@ export function discoverFiles(projectsDirs: string[], problems: { path: string; 
       walk(d, d);
       continue;
     }
-    for (const p of names) {
-      let st: fs.Stats;
-      try {
-        st = fs.statSync(p);
-      } catch (err) {
-        problems.push({ path: p, error: (err as Error).message });
-        continue;
-      }
-      if (!st.isFile()) continue;
-      const id = st.ino === 0 ? p : `${st.dev}:${st.ino}`;
-      if (seen.has(id)) continue;
-      seen.add(id);
-      out.push(describe(d, p, st));
-    }
+    for (const p of names) add(d, p);
   }
   return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
