@@ -70,6 +70,7 @@ export function createCalendar(tz: string): Calendar {
     }
     return d;
   };
+  const periodCache: Record<PeriodKind, Map<number, string>> = { day: new Map(), week: new Map(), month: new Map() };
   const day = (ts: number): string => {
     const d = localDate(ts);
     return `${d.year}-${pad(d.month)}-${pad(d.day)}`;
@@ -87,10 +88,16 @@ export function createCalendar(tz: string): Calendar {
     localDate,
     day,
     period(ts, kind) {
-      const d = localDate(ts);
-      if (kind === 'day') return `${d.year}-${pad(d.month)}-${pad(d.day)}`;
-      if (kind === 'month') return `${d.year}-${pad(d.month)}`;
-      return isoWeek(d);
+      // periods repeat for every request of a slot: format each slot's once
+      const cache = periodCache[kind];
+      const slot = Math.floor(ts / SLOT);
+      let p = cache.get(slot);
+      if (p === undefined) {
+        const d = localDate(ts);
+        p = kind === 'day' ? `${d.year}-${pad(d.month)}-${pad(d.day)}` : kind === 'month' ? `${d.year}-${pad(d.month)}` : isoWeek(d);
+        cache.set(slot, p);
+      }
+      return p;
     },
     startOfDay(date) {
       const [y, m, dd] = date.split('-').map(Number) as [number, number, number];

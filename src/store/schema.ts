@@ -2,7 +2,7 @@
 // database one version up inside a transaction; a database written by a newer
 // cachelens is refused, never altered.
 
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 /** migrations[i] takes a database from version i to i + 1 */
 export const MIGRATIONS: readonly string[] = [
@@ -88,5 +88,15 @@ export const MIGRATIONS: readonly string[] = [
     used_at INTEGER NOT NULL
   );
   INSERT OR IGNORE INTO meta (key, value) VALUES ('generation', '0');
+  `,
+  // 3 → 4: rows remember the generation that last wrote them; a packed snapshot of all request rows
+  `
+  ALTER TABLE requests ADD COLUMN gen INTEGER NOT NULL DEFAULT 0;
+  CREATE INDEX requests_gen ON requests (gen);
+  CREATE TABLE snapshot (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    generation INTEGER NOT NULL,
+    data BLOB NOT NULL
+  );
   `,
 ];

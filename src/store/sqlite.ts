@@ -9,6 +9,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { ApiErrorRecord, ConversationEvent, RequestRecord } from '../domain/types.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
+import { packSnapshot, unpackSnapshot } from './snapshot.js';
 
 /** A request record with where its token counts came from (the merge's tie-breaker). */
 export interface StoredRequest extends RequestRecord {
@@ -89,10 +90,11 @@ function migrate(db: Database.Database): void {
 
 const UPSERT_REQUEST = `
 INSERT INTO requests (key, machine_id, message_id, request_id, ts, session_id, project, cwd, agent_id, model, version, speed,
-  inference_geo, input, write_5m, write_1h, read, output, file, offset, tok_ts, tok_file, tok_offset)
+  inference_geo, input, write_5m, write_1h, read, output, file, offset, tok_ts, tok_file, tok_offset, gen)
 VALUES (@key, @machineId, @messageId, @requestId, @timestamp, @sessionId, @project, @cwd, @agentId, @model, @version, @speed,
-  @inferenceGeo, @input, @cacheWrite5m, @cacheWrite1h, @cacheRead, @output, @file, @offset, @tokTimestamp, @tokFile, @tokOffset)
+  @inferenceGeo, @input, @cacheWrite5m, @cacheWrite1h, @cacheRead, @output, @file, @offset, @tokTimestamp, @tokFile, @tokOffset, @gen)
 ON CONFLICT (key) DO UPDATE SET
+  gen = excluded.gen,
   -- tokens: the line with the largest output; ties go to the earlier line (every right-hand side sees the old row)
   input = CASE WHEN T THEN excluded.input ELSE input END,
   write_5m = CASE WHEN T THEN excluded.write_5m ELSE write_5m END,
@@ -154,17 +156,67 @@ export function openSqliteStore(file: string): SqliteStore {
   );
   const mid = machineId;
 
+  const rowsSince = (gen: number): StoredRequest[] => {
+    const out: StoredRequest[] = [];
+    const rows = db
+      .prepare(
+        `SELECT key, message_id, request_id, ts, session_id, project, cwd, agent_id, model, version, speed, inference_geo,
+                input, write_5m, write_1h, read, output, file, offset, tok_ts, tok_file, tok_offset
+         FROM requests WHERE gen > ?`,
+      )
+      .raw()
+      .iterate(gen) as Iterable<unknown[]>;
+    for (const x of rows) {
+      out.push({
+        key: x[0] as string, messageId: x[1] as string, requestId: x[2] as string | null, timestamp: x[3] as number,
+        sessionId: x[4] as string, project: x[5] as string, cwd: x[6] as string | null, agentId: x[7] as string | null,
+        model: x[8] as string, version: x[9] as string | null, speed: x[10] as string | null, inferenceGeo: x[11] as string | null,
+        input: x[12] as number, cacheWrite5m: x[13] as number, cacheWrite1h: x[14] as number, cacheRead: x[15] as number,
+        output: x[16] as number, file: x[17] as string, offset: x[18] as number,
+        tokTimestamp: x[19] as number, tokFile: x[20] as string, tokOffset: x[21] as number,
+      });
+    }
+    return out;
+  };
+
+  /** Every request record, in time order: the snapshot plus rows written since; the snapshot is renewed when the rest grows. */
+  const allRequests = (): StoredRequest[] => {
+    const snap = db.prepare(`SELECT generation, data FROM snapshot WHERE id = 1`).get() as { generation: number; data: Buffer } | undefined;
+    const current = (readGeneration.get() as { g: number }).g;
+    let records = snap ? unpackSnapshot(snap.data) : [];
+    const delta = rowsSince(snap ? snap.generation : -1);
+    if (delta.length > 0) {
+      const at = new Map<string, number>();
+      records.forEach((r, i) => at.set(r.key, i));
+      for (const r of delta) {
+        const i = at.get(r.key);
+        if (i === undefined) records.push(r);
+        else records[i] = r;
+      }
+    }
+    records.sort((a, b) => a.timestamp - b.timestamp || (a.file < b.file ? -1 : a.file > b.file ? 1 : a.offset - b.offset));
+    if (!snap || delta.length > Math.max(2000, records.length / 20)) {
+      try {
+        db.prepare(`INSERT OR REPLACE INTO snapshot (id, generation, data) VALUES (1, ?, ?)`).run(current, packSnapshot(records));
+      } catch {
+        /* busy with a concurrent writer: the next run renews it */
+      }
+    }
+    return records;
+  };
+
   const bumpGeneration = db.prepare(`UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'`);
   const readGeneration = db.prepare(`SELECT CAST(value AS INTEGER) AS g FROM meta WHERE key = 'generation'`);
   const apply = db.transaction((b: Batch) => {
     bumpGeneration.run();
+    const gen = (readGeneration.get() as { g: number }).g;
     for (const f of b.rewritten) deleteEvents.run(f);
     for (const r of b.requests) {
       upsertRequest.run({
         key: r.key, machineId: mid, messageId: r.messageId, requestId: r.requestId, timestamp: r.timestamp, sessionId: r.sessionId,
         project: r.project, cwd: r.cwd, agentId: r.agentId, model: r.model, version: r.version, speed: r.speed, inferenceGeo: r.inferenceGeo,
         input: r.input, cacheWrite5m: r.cacheWrite5m, cacheWrite1h: r.cacheWrite1h, cacheRead: r.cacheRead, output: r.output,
-        file: r.file, offset: r.offset, tokTimestamp: r.tokTimestamp, tokFile: r.tokFile, tokOffset: r.tokOffset,
+        file: r.file, offset: r.offset, tokTimestamp: r.tokTimestamp, tokFile: r.tokFile, tokOffset: r.tokOffset, gen,
       });
     }
     for (const e of b.apiErrors) {
@@ -201,25 +253,10 @@ export function openSqliteStore(file: string): SqliteStore {
       const addRoot = db.prepare(`INSERT OR IGNORE INTO want_roots (root) VALUES (?)`);
       for (const r of roots ?? this.roots()) addRoot.run(r);
       const inRoots = `file IN (SELECT path FROM files WHERE root IN (SELECT root FROM want_roots))`;
-      const requests: StoredRequest[] = [];
-      const rows = db
-        .prepare(
-          `SELECT key, message_id, request_id, ts, session_id, project, cwd, agent_id, model, version, speed, inference_geo,
-                  input, write_5m, write_1h, read, output, file, offset, tok_ts, tok_file, tok_offset
-           FROM requests WHERE ts >= ? AND ts < ? AND ${inRoots}`,
-        )
-        .raw()
-        .iterate(from, to) as Iterable<unknown[]>;
-      for (const x of rows) {
-        requests.push({
-          key: x[0] as string, messageId: x[1] as string, requestId: x[2] as string | null, timestamp: x[3] as number,
-          sessionId: x[4] as string, project: x[5] as string, cwd: x[6] as string | null, agentId: x[7] as string | null,
-          model: x[8] as string, version: x[9] as string | null, speed: x[10] as string | null, inferenceGeo: x[11] as string | null,
-          input: x[12] as number, cacheWrite5m: x[13] as number, cacheWrite1h: x[14] as number, cacheRead: x[15] as number,
-          output: x[16] as number, file: x[17] as string, offset: x[18] as number,
-          tokTimestamp: x[19] as number, tokFile: x[20] as string, tokOffset: x[21] as number,
-        });
-      }
+      const fileRoot = new Map<string, string>();
+      for (const [p, r] of db.prepare(`SELECT path, root FROM files`).raw().iterate() as Iterable<[string, string]>) fileRoot.set(p, r);
+      const wanted = new Set(roots ?? this.roots());
+      const requests = allRequests().filter((r) => r.timestamp >= from && r.timestamp < to && wanted.has(fileRoot.get(r.file) ?? ''));
       const apiErrors = (
         db.prepare(`SELECT key, ts, session_id, project, agent_id, error, file, offset FROM api_errors WHERE ts >= ? AND ts < ? AND ${inRoots}`).raw().all(from, to) as unknown[][]
       ).map((x) => ({ key: x[0] as string, timestamp: x[1] as number, sessionId: x[2] as string, project: x[3] as string, agentId: x[4] as string | null, error: x[5] as string | null, file: x[6] as string, offset: x[7] as number }));
