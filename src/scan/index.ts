@@ -12,7 +12,7 @@ import type { ApiErrorRecord, ConversationEvent, ScanResult } from '../domain/ty
 import type { DiscoveredFile } from '../discover/index.js';
 import { finishCollected, mergeCollected } from './collect.js';
 import { mergePacked, type PackedRecords } from './transfer.js';
-import { addFileEnds, addIssues, claimer, planItems, scanItemsInThread, type ScanInput, type WorkerInput } from './run.js';
+import { addFileEnds, addIssues, cancelWork, claimer, planItems, scanItemsInThread, type ScanInput, type WorkerInput } from './run.js';
 
 export { splitUsage } from './line.js';
 
@@ -42,19 +42,32 @@ function workerUrl(): URL | null {
   return fs.existsSync(fileURLToPath(url)) ? url : null;
 }
 
-function runWorker(url: URL, input: WorkerInput): Promise<WorkerReply> {
-  return new Promise((resolve, reject) => {
-    const w = new Worker(url, { workerData: input, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
+interface RunningWorker {
+  worker: Worker;
+  /** the worker's records; null when it was called off before it started */
+  reply: Promise<WorkerReply | null>;
+  cancelled: boolean;
+}
+
+function runWorker(url: URL, input: WorkerInput): RunningWorker {
+  const worker = new Worker(url, { workerData: input, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
+  const running: RunningWorker = { worker, reply: Promise.resolve(null), cancelled: false };
+  running.reply = new Promise((resolve, reject) => {
     let reply: WorkerReply | null = null;
-    w.once('message', (m: WorkerReply) => {
+    worker.once('message', (m: WorkerReply) => {
       reply = m;
     });
-    w.once('error', reject);
-    w.once('exit', (code) => {
+    worker.once('error', (err) => {
+      if (running.cancelled) resolve(null);
+      else reject(err);
+    });
+    worker.once('exit', (code) => {
       if (reply) resolve(reply);
+      else if (running.cancelled) resolve(null);
       else reject(new Error(`scan worker exited with code ${code} before replying`));
     });
   });
+  return running;
 }
 
 function defaultWorkers(files: DiscoveredFile[]): number {
@@ -76,10 +89,20 @@ export async function scanFiles(files: ScanFile[], opts: ScanOptions = {}): Prom
   if (!url) threads = threads > 0 ? 1 : 0;
   const inputs: ScanInput[] = files.map((f) => ({ path: f.path, project: f.project, fileAgentId: f.fileAgentId, fileSessionId: f.fileSessionId, size: f.size, startOffset: f.startOffset }));
   const items = planItems(inputs, threads);
-  const counter = new SharedArrayBuffer(4);
+  // cell 0: the next item; cell i: worker i's state
+  const counter = new SharedArrayBuffer(4 * Math.max(1, threads));
   // the main thread scans too: one isolate fewer to start and to feed
-  const pending = Array.from({ length: Math.max(0, threads - 1) }, () => runWorker(url!, { files: inputs, items, counter, events }));
+  const workers = Array.from({ length: Math.max(0, threads - 1) }, (_, i) => runWorker(url!, { files: inputs, items, counter, slot: i + 1, events }));
   const own = scanItemsInThread(inputs, items, claimer(counter, items.length), { events });
+  // a worker that has not started by now would find nothing left to read: do not wait for it
+  for (const [i, w] of workers.entries()) {
+    if (cancelWork(counter, i + 1)) {
+      w.cancelled = true;
+      void w.worker.terminate();
+    }
+  }
+  // (a called-off worker's exit is not waited for either)
+  const pending = workers.filter((w) => !w.cancelled).map((w) => w.reply);
   const collected = own.collected;
   const issues = own.issues;
   let bytes = own.bytes;
@@ -87,6 +110,7 @@ export async function scanFiles(files: ScanFile[], opts: ScanOptions = {}): Prom
   const fileEnds = new Map<string, number>();
   addFileEnds(fileEnds, own.fileEnds);
   for (const r of await Promise.all(pending)) {
+    if (!r) continue;
     addFileEnds(fileEnds, r.fileEnds);
     mergePacked(collected.requests, r.packed);
     mergeCollected(collected, { apiErrors: r.apiErrors, events: r.events });

@@ -82,8 +82,31 @@ export function planItems(files: ScanInput[], threads: number): ScanItem[] {
 export interface WorkerInput {
   files: ScanInput[];
   items: ScanItem[];
+  /** cell 0: the next item to claim; cell `slot`: this worker's state (see startWork / cancelWork) */
   counter: SharedArrayBuffer;
+  slot: number;
   events: boolean;
+}
+
+const NOT_STARTED = 0;
+const STARTED = 1;
+const CANCELLED = 2;
+
+/**
+ * A worker says it starts claiming items; false when the main thread has
+ * already read everything and called it off (then it must claim nothing).
+ */
+export function startWork(counter: SharedArrayBuffer, slot: number): boolean {
+  return Atomics.compareExchange(new Int32Array(counter), slot, NOT_STARTED, STARTED) === NOT_STARTED;
+}
+
+/**
+ * The main thread, done with every item, calls off a worker that has not
+ * started yet (a worker takes ~0.1 s to start: for a small input the main
+ * thread is done first and need not wait for it). False when it had started.
+ */
+export function cancelWork(counter: SharedArrayBuffer, slot: number): boolean {
+  return Atomics.compareExchange(new Int32Array(counter), slot, NOT_STARTED, CANCELLED) === NOT_STARTED;
 }
 
 /** Hands out the next item index (or -1): Atomics on a counter shared by every scanning thread. */

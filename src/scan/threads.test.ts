@@ -67,4 +67,22 @@ function* jsonlFiles(dir: string): Generator<string> {
       expect(strip(many)).toEqual(strip(one));
     }
   });
+
+  it('gives the same result when the main thread reads everything before a worker starts', async () => {
+    const { scanFiles } = (await import(distScan)) as typeof import('./index.js');
+    const { discoverFiles, resolveConfigDirs } = (await import(distDiscover)) as typeof import('../discover/index.js');
+    const small = path.join(root, 'small');
+    const src = [...jsonlFiles(claudeProjects)].slice(0, 3);
+    for (const f of src) {
+      const to = path.join(small, 'projects', '-small', path.basename(f));
+      fs.mkdirSync(path.dirname(to), { recursive: true });
+      fs.copyFileSync(f, to);
+    }
+    const files = discoverFiles(resolveConfigDirs({ dirs: [small] }).projectsDirs);
+    const one = await scanFiles(files, { workers: 1, events: true });
+    for (const workers of [2, 3]) {
+      const many = await scanFiles(files, { workers, events: true });
+      expect({ ...many, stats: { ...many.stats, elapsedMs: 0, workers: 0 } }).toEqual({ ...one, stats: { ...one.stats, elapsedMs: 0, workers: 0 } });
+    }
+  });
 });
