@@ -292,3 +292,29 @@ d('team store (PostgreSQL)', () => {
     expect(await withPg(url, snapshot)).toEqual(before);
   }, 300_000);
 });
+
+d('the CLI over the team database', () => {
+  it('sync --to, then report --from (totals) and --by user / machine', async () => {
+    const url = await freshDb();
+    const a = tmp('cli-a');
+    const b = tmp('cli-b');
+    writeTree(a, 'cli-a', 2, 3);
+    writeTree(b, 'cli-b', 3, 2);
+    const local = [a, b].map((t) => buildStore(t));
+    for (const [i, l] of local.entries()) {
+      const r = runCli(['sync', '--to', url, '--user', i === 0 ? 'alice' : 'bob', '--db', l.db, '--no-refresh']);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/synced \d+ requests/);
+    }
+    const team = JSON.parse(runCli(['report', '--json', '--from', url, '--tz', 'UTC']).stdout);
+    expect(tokens(team.totals)).toEqual(add(tokens(local[0]!.report.totals), tokens(local[1]!.report.totals)));
+    const byUser = JSON.parse(runCli(['report', '--json', '--from', url, '--by', 'user', '--tz', 'UTC']).stdout);
+    const rows = Object.fromEntries(byUser.team.rows.map((r: any) => [r.key, tokens(r)]));
+    expect(rows).toEqual({ alice: tokens(local[0]!.report.totals), bob: tokens(local[1]!.report.totals) });
+    const byMachine = JSON.parse(runCli(['report', '--json', '--from', url, '--by', 'machine']).stdout);
+    expect(byMachine.team.rows).toHaveLength(2);
+    const noFrom = runCli(['report', '--by', 'user']);
+    expect(noFrom.status).toBe(2);
+    expect(noFrom.stderr).toContain('needs --from');
+  });
+});

@@ -59,21 +59,28 @@ async function emit<R>(
 }
 
 export async function runReport(o: Opts & { by: string; plan?: string; top: string; git?: boolean }): Promise<void> {
-  const by = o.by as PeriodKind;
-  if (!['day', 'week', 'month'].includes(by)) throw new CliError(`--by expects day, week or month, got '${o.by}'`);
+  const team = o.by === 'user' || o.by === 'machine' ? (o.by as 'user' | 'machine') : null;
+  if (team && !o.from) throw new CliError(`--by ${o.by} needs --from postgres://… (the team database)`);
+  const by = (team ? 'week' : o.by) as PeriodKind;
+  if (!['day', 'week', 'month'].includes(by)) throw new CliError(`--by expects day, week, month (or user, machine with --from), got '${o.by}'`);
   const { parsePlan } = await import('../report/overview.js');
   const plan = o.plan === undefined ? null : parsePlan(o.plan);
   if (o.plan !== undefined && !plan) throw new CliError(`--plan expects pro, max5, max20 or a USD amount per month, got '${o.plan}'`);
   const top = Number(o.top);
   if (!Number.isInteger(top) || top < 1) throw new CliError(`--top expects a positive whole number, got '${o.top}'`);
   // --git reads repositories the store knows nothing of: never cached
-  await emit('report', o, {}, { by, plan, top }, async ({ ds, pricing, meta }) => {
+  await emit('report', o, {}, { by, plan, top, team }, async ({ ds, pricing, meta }) => {
     const { analyzeCache, wasteLookup } = await import('../cache/index.js');
     const { buildOverview } = await import('../report/overview.js');
     const { gitCommitCounts } = await import('./git.js');
     const waste = wasteLookup(analyzeCache(ds, pricing));
     const git = o.git && ds.requests.length > 0 ? gitCommitCounts(ds) : null;
-    return buildOverview(ds, pricing, meta, { by, plan, since: meta.filters.since, until: meta.filters.until, waste, git });
+    const report = buildOverview(ds, pricing, meta, { by, plan, since: meta.filters.since, until: meta.filters.until, waste, git });
+    if (!team || !o.from) return report;
+    // per user / machine: summed on the server, priced here per model and date
+    const { teamTotals } = await import('./team.js');
+    const rows = await teamTotals(o.from, team, pricing, ds.range);
+    return { ...report, team: { by: team, rows: rows.map((r) => ({ key: r.key, ...r.totals })) } };
   }, async (r, p) => (await import('./views.js')).overviewBlocks(r, p, { top }), !o.git);
 }
 

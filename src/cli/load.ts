@@ -20,6 +20,8 @@ export interface CommonOptions {
   db?: string;
   /** false with --no-store: read the transcripts directly */
   store?: boolean;
+  /** --from postgres://…: report on the team database instead of this machine */
+  from?: string;
   since?: string;
   until?: string;
   tz?: string;
@@ -123,6 +125,15 @@ export async function produce(opts: CommonOptions, version: string, needs: { eve
     const ds = prepareDataset(data, pricing, calendarOf(), filters);
     return { ds, pricing, notFound, meta: { demo, sources, filters: { since, until, tz, project }, scan: stats, store } };
   };
+  if (opts.from) {
+    // the team's records, read from PostgreSQL; never cached (other machines change them)
+    const { loadTeamData, redactUrl } = await import('./team.js');
+    const from = since ? calendarOf().startOfDay(since) : null;
+    const to = until ? calendarOf().startOfDay(nextDay(until)) : null;
+    const data = await loadTeamData(opts.from, { from, to });
+    const stats = { ...emptyIssues(), files: 0, bytes: 0, usageLines: 0, workers: 0, elapsedMs: 0 };
+    return { output: await spec.build(await finish(data, stats, [redactUrl(opts.from)], false, null, null)), notFound: null };
+  }
   if (opts.store !== false) {
     const store = openStore(storePath(opts));
     try {

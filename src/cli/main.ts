@@ -23,6 +23,7 @@ function withCommon(cmd: Command): Command {
     .option('--pricing <file>', 'LiteLLM-format JSON that overrides or extends the built-in price table')
     .option('--db <path>', 'the embedded store (default: cachelens.db in the user data dir)')
     .option('--no-store', 'read the transcripts directly; neither read nor update the store')
+    .option('--from <url>', 'report on the team database (postgres://…; credentials from the URL, PG* variables or ~/.pgpass)')
     .option('--json', 'print the report object as JSON (docs/json.md)')
     .option('--csv', 'print the tables as CSV')
     .option('--md', 'print the tables as Markdown')
@@ -40,7 +41,7 @@ export function buildProgram(): Command {
     program
       .command('report', { isDefault: true })
       .description('overview: totals, cost with and without caching, by period, model and project')
-      .addOption(new Option('--by <period>', 'period rows: day, week or month').default('week'))
+      .addOption(new Option('--by <period>', 'period rows: day, week or month; with --from also user or machine').default('week'))
       .option('--plan <plan>', 'add a subscription cost for the same period: pro, max5, max20 or USD per month')
       .option('--top <n>', 'projects to list in tables', '10')
       .option('--git', "add commits per week from each project's git repository (when its directory still exists)"),
@@ -72,6 +73,16 @@ export function buildProgram(): Command {
       .option('--keep-alive <minutes>', 'keep-alive ping interval(s) to simulate, under 5 (repeatable)', collect)
       .option('--max-idle <minutes>', 'how long a keep-alive pinger keeps pinging after the last request', '60'),
   ).action((o) => commands().then((c) => c.runWhatif(o)));
+
+  program
+    .command('sync')
+    .requiredOption('--to <url>', 'the team database: postgres://user@host/db (password from PGPASSWORD or ~/.pgpass; TLS via ?sslmode=)')
+    .option('--user <name>', 'the user label stored on every row (default: the OS user name)')
+    .option('--db <path>', 'the local store to push (default: cachelens.db in the user data dir)')
+    .option('--dir <path>', 'config dirs to refresh the local store from first (repeatable)', collect)
+    .option('--no-refresh', 'push the local store as it is, without scanning transcripts first')
+    .description("push this machine's records (usage numbers and metadata, no text) to a shared PostgreSQL database; idempotent and resumable")
+    .action((o) => import('./team.js').then((t) => t.runSync({ to: o.to, user: o.user, db: o.db, dir: o.dir, refresh: o.refresh }).then(() => undefined)));
 
   program
     .command('import')

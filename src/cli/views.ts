@@ -135,6 +135,13 @@ export function overviewBlocks(r: OverviewReport, p: Paint, opts: { top: number 
     ],
     rows: shown.map((x) => [x.project, x.sessions, x.requests, x.outputTokens, x.cacheReadTokens, x.hitRate, x.wastedUSD, x.costUSD]),
   });
+  if (r.team) {
+    blocks.push({
+      title: `By ${r.team.by} (team database)`,
+      columns: [{ header: r.team.by, align: 'left', drop: 0 }, { header: 'sessions', fmt: int, drop: 2 }, { header: 'requests', fmt: int, drop: 3 }, tok('output', 4), tok('cache read', 5), hitColumn(p, 6), costColumn()],
+      rows: r.team.rows.map((x) => [x.key, x.sessions, x.requests, x.outputTokens, x.cacheReadTokens, x.hitRate, x.costUSD]),
+    });
+  }
   blocks.push(timelineSection(r, p));
   blocks.push({ text: scanNotes(r, p).join('\n') });
   return blocks.filter((b) => !('text' in b) || b.text !== '');

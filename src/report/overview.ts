@@ -60,6 +60,8 @@ export interface OverviewReport extends ReportMeta {
   unpriced: UnpricedModel[];
   /** hit rate and waste by week, with phases (and commits with --git) */
   timeline: Timeline;
+  /** with --from and --by user|machine: the team's totals per user label or machine id */
+  team?: { by: 'user' | 'machine'; rows: (Totals & { key: string })[] };
 }
 
 export const PLANS: Record<string, number> = { pro: 20, max5: 100, max20: 200 };
