@@ -91,6 +91,47 @@ export class StringPool {
   }
 }
 
+// --- column storage ---
+//
+// The columns live in resizable ArrayBuffers: they grow in place, and
+// resize(0) returns their memory at once when a scan is done with them,
+// instead of leaving ~10 MiB per 64k records to the next full GC (which may
+// come in the middle of a report, at its peak). Views on them track their length.
+
+export interface ResizableBuffer extends ArrayBuffer {
+  resize(byteLength: number): void;
+  readonly maxByteLength: number;
+}
+
+const Resizable = ArrayBuffer as unknown as new (byteLength: number, options: { maxByteLength: number }) => ResizableBuffer;
+
+/** Room reserved (address space, not memory) for a column to grow into in place. */
+const RESERVE_BYTES = 256 << 20;
+
+function resizable(bytes: number): ResizableBuffer {
+  return new Resizable(bytes, { maxByteLength: Math.max(RESERVE_BYTES, bytes) });
+}
+
+/** The buffer grown to `bytes`: in place while the reserve lasts, else copied into a bigger one. */
+function grown(b: ResizableBuffer, bytes: number): ResizableBuffer {
+  if (bytes <= b.maxByteLength) {
+    b.resize(bytes);
+    return b;
+  }
+  const bigger = new Resizable(bytes, { maxByteLength: bytes * 2 });
+  new Uint8Array(bigger).set(new Uint8Array(b));
+  b.resize(0);
+  return bigger;
+}
+
+/** Returns the memory of columns nobody reads again. */
+export function releaseColumns(num: Float64Array, ref: Int32Array): void {
+  const a = num.buffer as ResizableBuffer;
+  const b = ref.buffer as ResizableBuffer;
+  if (typeof a.resize === 'function' && a.maxByteLength > 0) a.resize(0);
+  if (typeof b.resize === 'function' && b.maxByteLength > 0) b.resize(0);
+}
+
 // --- hashing the key, as bytes or as strings ---
 
 const FNV_SEED = 0x811c9dc5 | 0;
@@ -140,8 +181,8 @@ function bytesEqual(str: string, buf: Buffer, s: number, e: number): boolean {
  */
 export class RequestTable {
   count = 0;
-  num = new Float64Array(1024 * NN);
-  ref = new Int32Array(1024 * NS);
+  num = new Float64Array(resizable(1024 * NN * 8));
+  ref = new Int32Array(resizable(1024 * NS * 4));
   readonly pool = new StringPool();
   private hashes = new Int32Array(1024);
   /** record index + 1; 0 is empty */
@@ -243,12 +284,20 @@ export class RequestTable {
     const hashes = new Int32Array(cap);
     hashes.set(this.hashes);
     this.hashes = hashes;
-    const num = new Float64Array(cap * NN);
-    num.set(this.num);
-    this.num = num;
-    const ref = new Int32Array(cap * NS);
-    ref.set(this.ref);
-    this.ref = ref;
+    this.num = new Float64Array(grown(this.num.buffer as ResizableBuffer, cap * NN * 8));
+    this.ref = new Int32Array(grown(this.ref.buffer as ResizableBuffer, cap * NS * 4));
+  }
+
+  /** Shrinks the columns to the records held (before they are handed to another thread). */
+  trim(): void {
+    (this.num.buffer as ResizableBuffer).resize(this.count * NN * 8);
+    (this.ref.buffer as ResizableBuffer).resize(this.count * NS * 4);
+  }
+
+  /** Gives the columns' memory back at once (the table is not used again). */
+  release(): void {
+    this.count = 0;
+    releaseColumns(this.num, this.ref);
   }
 
   private place(n: number): void {
@@ -588,6 +637,7 @@ function sortedOrder(t: RequestTable): Uint32Array {
 /** Final, sorted, plain records. */
 export function finishCollected(c: Collected): { requests: RequestRecord[]; apiErrors: ApiErrorRecord[]; events: ConversationEvent[] } {
   const requests = requestRecords(c.requests, sortedOrder(c.requests));
+  c.requests.release();
   const order = (a: { timestamp: number; file: string; offset: number }, b: { timestamp: number; file: string; offset: number }): number =>
     a.timestamp - b.timestamp || (a.file < b.file ? -1 : a.file > b.file ? 1 : a.offset - b.offset);
   const apiErrors = [...c.apiErrors.values()].sort(order);

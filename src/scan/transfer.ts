@@ -1,7 +1,8 @@
 // Worker → main thread transfer of request records. A thread's records are
-// already columns (collect.ts), so they travel as two typed arrays (moved, not
-// copied) and one string holding the thread's string pool.
-import { mergeColumns, NN, NS, type RequestTable } from './collect.js';
+// already columns (collect.ts), so they travel as their two typed arrays
+// (moved, not copied, and released once merged) and one string holding the
+// thread's string pool.
+import { mergeColumns, releaseColumns, type RequestTable } from './collect.js';
 
 export interface PackedRecords {
   count: number;
@@ -23,7 +24,9 @@ export function packRecords(t: RequestTable): PackedRecords {
     length += strings[i]!.length;
   }
   starts[strings.length] = length;
-  return { count: t.count, text: strings.join(''), starts, nums: t.num.slice(0, t.count * NN), refs: t.ref.slice(0, t.count * NS) };
+  // the columns themselves are handed over (trimmed to the records), not copied
+  t.trim();
+  return { count: t.count, text: strings.join(''), starts, nums: t.num, refs: t.ref };
 }
 
 /** Merges packed records into `into` (order-free, as every merge). */
@@ -31,4 +34,5 @@ export function mergePacked(into: RequestTable, p: PackedRecords): void {
   const strings: string[] = new Array<string>(p.starts.length - 1);
   for (let i = 0; i < strings.length; i++) strings[i] = p.text.slice(p.starts[i]!, p.starts[i + 1]!);
   mergeColumns(into, p.count, p.nums, p.refs, strings);
+  releaseColumns(p.nums, p.refs);
 }
