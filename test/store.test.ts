@@ -105,6 +105,21 @@ d('embedded store', () => {
     expect(report(['--dir', home, '--no-store']).totals.requests).toBe(1);
   });
 
+  it('a response seen under two dirs counts in the report of each, once in all', () => {
+    const db = path.join(tmp('db'), 'c.db');
+    const [x, y] = [tmp('rootx'), tmp('rooty')];
+    const shared = line('same', '2026-03-01T10:00:00.000Z', 700);
+    for (const [dir, own] of [[x, 'onlyx'], [y, 'onlyy']] as const) {
+      const f = path.join(dir, 'projects', 'p', 's.jsonl');
+      fs.mkdirSync(path.dirname(f), { recursive: true });
+      fs.writeFileSync(f, `${shared}\n${line(own, '2026-03-01T11:00:00.000Z', 50)}\n`);
+    }
+    expect(report(['--dir', x, '--db', db]).totals.requests).toBe(2);
+    expect(report(['--dir', y, '--db', db]).totals.requests).toBe(2);
+    expect(report(['--dir', x, '--db', db]).totals.requests).toBe(2);
+    expect(report(['--dir', x, '--dir', y, '--db', db]).totals.requests).toBe(3);
+  });
+
   it('import DIR backfills the store; export --jsonl dumps it', () => {
     const copy = tmp('import');
     const db = path.join(tmp('db'), 'c.db');
@@ -144,13 +159,15 @@ d('embedded store', () => {
     const f = path.join(home, 'projects', 'p', 's.jsonl');
     fs.mkdirSync(path.dirname(f), { recursive: true });
     fs.writeFileSync(f, `${line('m', '2026-01-05T10:00:00.000Z', 4242)}\n`);
+    const gone = path.join(home, 'projects', 'p', 'gone.jsonl');
     const raw = new Database(db);
     raw.exec(MIGRATIONS[0]!);
     raw.pragma('user_version = 1');
     raw.prepare(
       `INSERT INTO requests VALUES (?,'m1','msg_old','req_old',?, 'aaaa1111-0000-4000-8000-000000000001','p',NULL,NULL,'claude-opus-4-6','2.1.0',NULL,NULL,1,0,0,77,5,?,0,?,?,0)`,
-    ).run('msg_old\u0000req_old', Date.parse('2026-01-04T10:00:00.000Z'), f, Date.parse('2026-01-04T10:00:00.000Z'), f);
-    raw.prepare(`INSERT INTO files VALUES (?, ?, 'p', 0, 0, 0, 0, '', 0)`).run(path.join(home, 'gone.jsonl'), path.join(home, 'projects'));
+    ).run('msg_old\u0000req_old', Date.parse('2026-01-04T10:00:00.000Z'), gone, Date.parse('2026-01-04T10:00:00.000Z'), gone);
+    // a transcript Claude Code has deleted since: its record must survive the migration
+    raw.prepare(`INSERT INTO files VALUES (?, ?, 'p', 0, 0, 0, 0, '', 0)`).run(gone, path.join(home, 'projects'));
     raw.close();
     const r = report(['--dir', home, '--db', db]);
     expect(r.totals.requests).toBe(2);

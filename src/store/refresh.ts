@@ -69,7 +69,8 @@ export interface RefreshResult {
 
 /** `rootOf(file)`: the root recorded for a file (its projects/ dir, or 'import:<dir>'). */
 export async function refreshStore(store: SqliteStore, files: DiscoveredFile[], rootOf: (f: DiscoveredFile) => string): Promise<RefreshResult> {
-  const work = planRefresh(files, store.files());
+  // grouped by root: a batch never mixes roots, so each response is marked under every root it was seen in
+  const work = planRefresh(files, store.files()).sort((a, b) => (rootOf(a.file) < rootOf(b.file) ? -1 : rootOf(a.file) > rootOf(b.file) ? 1 : 0));
   if (work.length === 0) return { filesRead: 0, bytesRead: 0, stats: null };
   const { scanFiles } = await import('../scan/index.js');
   let bytesRead = 0;
@@ -78,7 +79,8 @@ export async function refreshStore(store: SqliteStore, files: DiscoveredFile[], 
   for (let i = 0; i < work.length; ) {
     const batch: Work[] = [];
     let bytes = 0;
-    while (i < work.length && (batch.length === 0 || bytes < BATCH_BYTES)) {
+    const root = rootOf(work[i]!.file);
+    while (i < work.length && (batch.length === 0 || bytes < BATCH_BYTES) && rootOf(work[i]!.file) === root) {
       const w = work[i++]!;
       batch.push(w);
       bytes += w.file.size - w.startOffset;
@@ -90,6 +92,7 @@ export async function refreshStore(store: SqliteStore, files: DiscoveredFile[], 
     bytesRead += scan.stats.bytes;
     stats = stats ? mergeStats(stats, scan.stats) : scan.stats;
     store.apply({
+      root,
       requests: scan.requests as StoredRequest[],
       apiErrors: scan.apiErrors,
       events: scan.events,

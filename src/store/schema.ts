@@ -2,7 +2,7 @@
 // database one version up inside a transaction; a database written by a newer
 // cachelens is refused, never altered.
 
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 /** migrations[i] takes a database from version i to i + 1 */
 export const MIGRATIONS: readonly string[] = [
@@ -98,5 +98,12 @@ export const MIGRATIONS: readonly string[] = [
     generation INTEGER NOT NULL,
     data BLOB NOT NULL
   );
+  `,
+  // 4 → 5: every root a response or API error was seen under, so a report on one
+  // root counts a response even when another root saw it first
+  `
+  CREATE TABLE seen_roots (key TEXT NOT NULL, root TEXT NOT NULL, PRIMARY KEY (key, root)) WITHOUT ROWID;
+  INSERT OR IGNORE INTO seen_roots (key, root) SELECT r.key, f.root FROM requests r JOIN files f ON f.path = r.file;
+  INSERT OR IGNORE INTO seen_roots (key, root) SELECT 'e:' || e.key, f.root FROM api_errors e JOIN files f ON f.path = e.file;
   `,
 ];

@@ -33,6 +33,8 @@ export interface FileState {
 }
 
 export interface Batch {
+  /** the root every file of the batch was found under (a batch never mixes roots) */
+  root: string;
   requests: Iterable<StoredRequest>;
   apiErrors: Iterable<ApiErrorRecord>;
   events: Iterable<ConversationEvent>;
@@ -149,6 +151,7 @@ export function openSqliteStore(file: string): SqliteStore {
     `INSERT OR IGNORE INTO events (file, offset, kind, ts, session_id, project, agent_id, detail) VALUES (@file, @offset, @kind, @timestamp, @sessionId, @project, @agentId, @detail)`,
   );
   const deleteEvents = db.prepare(`DELETE FROM events WHERE file = ?`);
+  const markSeen = db.prepare(`INSERT OR IGNORE INTO seen_roots (key, root) VALUES (?, ?)`);
   const upsertFile = db.prepare(
     `INSERT INTO files (path, root, project, size, mtime_ms, ino, offset, head_hash, scanned_at) VALUES (@path, @root, @project, @size, @mtimeMs, @ino, @offset, @headHash, @now)
      ON CONFLICT (path) DO UPDATE SET root = excluded.root, project = excluded.project, size = excluded.size, mtime_ms = excluded.mtime_ms, ino = excluded.ino,
@@ -218,9 +221,11 @@ export function openSqliteStore(file: string): SqliteStore {
         input: r.input, cacheWrite5m: r.cacheWrite5m, cacheWrite1h: r.cacheWrite1h, cacheRead: r.cacheRead, output: r.output,
         file: r.file, offset: r.offset, tokTimestamp: r.tokTimestamp, tokFile: r.tokFile, tokOffset: r.tokOffset, gen,
       });
+      markSeen.run(r.key, b.root);
     }
     for (const e of b.apiErrors) {
       upsertError.run({ key: e.key, machineId: mid, timestamp: e.timestamp, sessionId: e.sessionId, project: e.project, agentId: e.agentId, error: e.error, file: e.file, offset: e.offset });
+      markSeen.run(`e:${e.key}`, b.root);
     }
     for (const e of b.events) insertEvent.run({ ...e });
     const now = Date.now();
@@ -253,12 +258,12 @@ export function openSqliteStore(file: string): SqliteStore {
       const addRoot = db.prepare(`INSERT OR IGNORE INTO want_roots (root) VALUES (?)`);
       for (const r of roots ?? this.roots()) addRoot.run(r);
       const inRoots = `file IN (SELECT path FROM files WHERE root IN (SELECT root FROM want_roots))`;
-      const fileRoot = new Map<string, string>();
-      for (const [p, r] of db.prepare(`SELECT path, root FROM files`).raw().iterate() as Iterable<[string, string]>) fileRoot.set(p, r);
-      const wanted = new Set(roots ?? this.roots());
-      const requests = allRequests().filter((r) => r.timestamp >= from && r.timestamp < to && wanted.has(fileRoot.get(r.file) ?? ''));
+      // a response counts for a root when any of its lines was found under it, whichever file it is attributed to
+      const seen = new Set<string>();
+      for (const [k] of db.prepare(`SELECT DISTINCT key FROM seen_roots WHERE root IN (SELECT root FROM want_roots)`).raw().iterate() as Iterable<[string]>) seen.add(k);
+      const requests = allRequests().filter((r) => r.timestamp >= from && r.timestamp < to && seen.has(r.key));
       const apiErrors = (
-        db.prepare(`SELECT key, ts, session_id, project, agent_id, error, file, offset FROM api_errors WHERE ts >= ? AND ts < ? AND ${inRoots}`).raw().all(from, to) as unknown[][]
+        db.prepare(`SELECT key, ts, session_id, project, agent_id, error, file, offset FROM api_errors WHERE ts >= ? AND ts < ? AND 'e:' || key IN (SELECT key FROM seen_roots WHERE root IN (SELECT root FROM want_roots))`).raw().all(from, to) as unknown[][]
       ).map((x) => ({ key: x[0] as string, timestamp: x[1] as number, sessionId: x[2] as string, project: x[3] as string, agentId: x[4] as string | null, error: x[5] as string | null, file: x[6] as string, offset: x[7] as number }));
       const events = (
         db.prepare(`SELECT kind, ts, session_id, project, agent_id, detail, file, offset FROM events WHERE ts >= ? AND ts < ? AND ${inRoots}`).raw().all(from, to) as unknown[][]
