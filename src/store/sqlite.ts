@@ -258,10 +258,16 @@ export function openSqliteStore(file: string): SqliteStore {
       const addRoot = db.prepare(`INSERT OR IGNORE INTO want_roots (root) VALUES (?)`);
       for (const r of roots ?? this.roots()) addRoot.run(r);
       const inRoots = `file IN (SELECT path FROM files WHERE root IN (SELECT root FROM want_roots))`;
-      // a response counts for a root when any of its lines was found under it, whichever file it is attributed to
-      const seen = new Set<string>();
-      for (const [k] of db.prepare(`SELECT DISTINCT key FROM seen_roots WHERE root IN (SELECT root FROM want_roots)`).raw().iterate() as Iterable<[string]>) seen.add(k);
-      const requests = allRequests().filter((r) => r.timestamp >= from && r.timestamp < to && seen.has(r.key));
+      // a response counts for a root when any of its lines was found under it, whichever file it is attributed to;
+      // when every root the store knows is wanted (the usual case) there is nothing to filter
+      const wanted = new Set(roots ?? []);
+      const everything = roots === null || this.roots().every((r) => wanted.has(r));
+      let seen: Set<string> | null = null;
+      if (!everything) {
+        seen = new Set<string>();
+        for (const [k] of db.prepare(`SELECT DISTINCT key FROM seen_roots WHERE root IN (SELECT root FROM want_roots)`).raw().iterate() as Iterable<[string]>) seen.add(k);
+      }
+      const requests = allRequests().filter((r) => r.timestamp >= from && r.timestamp < to && (seen === null || seen.has(r.key)));
       const apiErrors = (
         db.prepare(`SELECT key, ts, session_id, project, agent_id, error, file, offset FROM api_errors WHERE ts >= ? AND ts < ? AND 'e:' || key IN (SELECT key FROM seen_roots WHERE root IN (SELECT root FROM want_roots))`).raw().all(from, to) as unknown[][]
       ).map((x) => ({ key: x[0] as string, timestamp: x[1] as number, sessionId: x[2] as string, project: x[3] as string, agentId: x[4] as string | null, error: x[5] as string | null, file: x[6] as string, offset: x[7] as number }));
