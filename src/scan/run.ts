@@ -147,6 +147,7 @@ export function scanItemsInThread(files: ScanInput[], items: ScanItem[], claim: 
     usageLines += r.usageLines;
     addIssues(issues, r.issues);
   }
+  forgetDataView();
   return { collected, issues, bytes, usageLines, fileEnds };
 }
 
