@@ -1,13 +1,13 @@
 // Whole-CLI checks: every command and output format, filters, time zones,
 // plans, unknown models, errors, width and colour — on small hand-made trees
 // whose expected values are worked out by hand, and on the demo tree.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildDemoFiles } from '../src/demo/index.js';
-import { haveCli, runCli, SKIP_NO_CLI } from './oracle/cli.js';
+import { cliPath, haveCli, runCli, SKIP_NO_CLI } from './oracle/cli.js';
 
 if (!haveCli) console.warn(SKIP_NO_CLI);
 const d = haveCli ? describe : describe.skip;
@@ -258,5 +258,26 @@ d('report --git', () => {
     const j = json(['report', '--json', '--git', '--dir', root, '--tz', 'UTC']);
     expect(j.timeline.git.byProject['-tmp-repo']).toEqual({ '2026-W10': 2, '2026-W11': 1 });
     expect(j.timeline.weeks.map((w: any) => [w.week, w.commits])).toEqual([['2026-W10', 2], ['2026-W11', 1]]);
+  });
+});
+
+d('statusline and install-statusline (CLI wiring)', () => {
+  it('prints one line from stdin JSON and exits 0, also on garbage', () => {
+    const root = tree({ '-home-u-shop/aaaa1111-0000-4000-8000-000000000001.jsonl': [line({ id: 's1', ts: '2026-03-01T10:00:00.000Z', input: 5, w1: 2000, read: 30000, out: 10 })] });
+    const transcript = path.join(root, 'projects', '-home-u-shop', 'aaaa1111-0000-4000-8000-000000000001.jsonl');
+    const run = (input: string) => spawnSync(process.execPath, [cliPath, 'statusline'], { input, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    const ok = run(JSON.stringify({ session_id: S1, transcript_path: transcript, model: { id: 'claude-sonnet-4-5-20250929', display_name: 'Sonnet 4.5' } }));
+    expect(ok.status).toBe(0);
+    expect(ok.stdout.trim().split('\n')).toHaveLength(1);
+    expect(ok.stdout).toContain('cache 93%'); // 30,000 / (5 + 2,000 + 30,000) = 93.7%, shown rounded down
+    const bad = run('not json');
+    expect(bad.status).toBe(0);
+    expect(bad.stdout.trim()).not.toBe('');
+  });
+
+  it('install-statusline prints the snippet without touching settings', () => {
+    const r = runCli(['install-statusline']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('"command": "cachelens statusline"');
   });
 });

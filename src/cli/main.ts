@@ -85,6 +85,34 @@ export function buildProgram(): Command {
     .action((o) => import('./team.js').then((t) => t.runSync({ to: o.to, user: o.user, db: o.db, dir: o.dir, refresh: o.refresh }).then(() => undefined)));
 
   program
+    .command('statusline')
+    .option('--format <template>', 'segments: {model} {hit} {last} {cost} {ttl} {rebuilds} (default: all, separated by |)')
+    .description("one line for Claude Code's statusLine setting: cache hit rate, last write/read, session cost, TTL countdown, rebuilds (reads the JSON Claude Code pipes on stdin)")
+    .action(async (o: { format?: string }) => {
+      // never fails loudly: Claude Code shows whatever this prints
+      let text = '';
+      try {
+        for await (const chunk of process.stdin) text += chunk;
+      } catch {
+        text = '';
+      }
+      const { runStatusline } = await import('../live/statusline.js');
+      process.stdout.write((await runStatusline(text, { format: o.format })) + '\n');
+    });
+
+  program
+    .command('install-statusline')
+    .option('--write', 'add it to settings.json (after a backup; no other key is touched)')
+    .description("print (or --write) the settings.json snippet that makes Claude Code show cachelens statusline")
+    .action(async (o: { write?: boolean }) => {
+      const { installStatusline } = await import('../live/statusline.js');
+      const os = await import('node:os');
+      const path = await import('node:path');
+      const dir = process.env.CLAUDE_CONFIG_DIR?.split(',')[0]?.trim() || path.join(os.homedir(), '.claude');
+      process.stdout.write(installStatusline(path.join(dir, 'settings.json'), o.write === true) + '\n');
+    });
+
+  program
     .command('import')
     .argument('<dir...>', 'copies of old Claude config dirs (or their projects/) to add to the store')
     .option('--db <path>', 'the embedded store (default: cachelens.db in the user data dir)')
