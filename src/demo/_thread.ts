@@ -1,94 +1,10 @@
-// Line writer for one conversation (a main thread or a sub-agent) plus the cache model
-// behind it. Each request's cache numbers follow from the previous request's, so the
-// transcript is internally consistent: healthy requests read what the previous one read
-// and wrote; rebuilds are requested explicitly by the scenario.
+// Line writer for one conversation (a main thread or a sub-agent). It holds the cache
+// state of the previous request; the arithmetic that derives the next request's numbers
+// from it lives in _cache.ts, so this file is only about which lines get written.
 
 import type { Rng } from './_random.js';
-import type { DemoEvent, DemoEventKind } from './types.js';
-
-export type Obj = Record<string, unknown>;
-export type Ttl = '5m' | '1h';
-
-export type Block =
-  | { type: 'thinking'; thinking: string; signature: string }
-  | { type: 'text'; text: string }
-  | { type: 'tool_use'; id: string; name: string; input: Obj };
-
-/** One unique API response, as the generator produced it. */
-export interface ResponseRecord {
-  messageId: string;
-  requestId: string;
-  sessionId: string;
-  agentId: string | null;
-  model: string;
-  /** ms of the first line */
-  timestamp: number;
-  input: number;
-  cacheWrite5m: number;
-  cacheWrite1h: number;
-  cacheRead: number;
-  output: number;
-  /** the line objects, in file order (shared with the file buffer) */
-  lines: Obj[];
-}
-
-export interface FileBuf {
-  path: string;
-  lines: Obj[];
-}
-
-/** Everything generated so far: files, unique responses, events. */
-export class World {
-  readonly files = new Map<string, FileBuf>();
-  readonly responses: ResponseRecord[] = [];
-  readonly events: DemoEvent[] = [];
-  readonly metaFiles = new Map<string, string>();
-  apiErrors = 0;
-
-  constructor(readonly rng: Rng) {}
-
-  file(path: string): FileBuf {
-    let f = this.files.get(path);
-    if (!f) {
-      f = { path, lines: [] };
-      this.files.set(path, f);
-    }
-    return f;
-  }
-
-  event(
-    kind: DemoEventKind,
-    at: { sessionId: string; agentId: string | null; messageId: string; requestId: string | null; timestamp: number },
-    tokensRewritten?: number,
-  ): void {
-    const e: DemoEvent = {
-      kind,
-      sessionId: at.sessionId,
-      agentId: at.agentId,
-      messageId: at.messageId,
-      requestId: at.requestId,
-      timestamp: iso(at.timestamp),
-    };
-    if (tokensRewritten !== undefined) e.tokensRewritten = tokensRewritten;
-    this.events.push(e);
-  }
-}
-
-export function iso(ms: number): string {
-  return new Date(ms).toISOString();
-}
-
-/** true when version a >= b (dotted numeric) */
-export function versionAtLeast(a: string, b: string): boolean {
-  const pa = a.split('.').map(Number);
-  const pb = b.split('.').map(Number);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const x = pa[i] ?? 0;
-    const y = pb[i] ?? 0;
-    if (x !== y) return x > y;
-  }
-  return true;
-}
+import { cacheStep, usageFor } from './_cache.js';
+import { iso, versionAtLeast, type Block, type FileBuf, type Obj, type ResponseRecord, type Ttl, type World } from './_world.js';
 
 export interface ThreadSpec {
   path: string | null; // null: lines are produced but not written to any file
@@ -367,23 +283,10 @@ export class Thread {
    */
   request(blocks: Block[], opts: RequestOptions): RequestResult {
     const rng = this.rng;
-    const expectedRead = this.started ? this.read + this.write : 0;
-    let read: number;
-    let write: number;
+    const { expectedRead, read, write } = cacheStep(this, opts);
     if (!this.started) {
-      read = opts.level ?? 0;
-      write = this.pending;
       this.startLevel = read;
       this.started = true;
-    } else if (opts.reset) {
-      read = opts.level ?? 0;
-      write = this.pending;
-    } else if (opts.level !== undefined) {
-      read = opts.level;
-      write = expectedRead - read + this.output + this.pending;
-    } else {
-      read = expectedRead;
-      write = this.output + this.pending;
     }
     const input = rng.int(1, 9);
     const output = opts.outputs.reduce((a, b) => a + b, 0);
@@ -401,40 +304,7 @@ export class Thread {
     blocks.forEach((block, i) => {
       if (i > 0) this.advance(300, block.type === 'tool_use' ? 7_000 : 3_000);
       const last = i === blocks.length - 1;
-      let usage: Obj;
-      if (!v21) {
-        usage = {
-          input_tokens: input,
-          cache_creation_input_tokens: write,
-          cache_read_input_tokens: read,
-          cache_creation: { ephemeral_5m_input_tokens: w5, ephemeral_1h_input_tokens: w1 },
-          output_tokens: last ? output : placeholder,
-          service_tier: 'standard',
-        };
-      } else if (!last) {
-        usage = {
-          input_tokens: input,
-          cache_creation_input_tokens: write,
-          cache_read_input_tokens: read,
-          cache_creation: { ephemeral_5m_input_tokens: w5, ephemeral_1h_input_tokens: w1 },
-          output_tokens: placeholder,
-          service_tier: 'standard',
-          inference_geo: 'not_available',
-        };
-      } else {
-        usage = {
-          input_tokens: input,
-          cache_creation_input_tokens: write,
-          cache_read_input_tokens: read,
-          output_tokens: output,
-          server_tool_use: { web_search_requests: 0, web_fetch_requests: 0 },
-          service_tier: 'standard',
-          cache_creation: { ephemeral_1h_input_tokens: w1, ephemeral_5m_input_tokens: w5 },
-          inference_geo: '',
-          iterations: [],
-          speed: 'standard',
-        };
-      }
+      const usage = usageFor(v21, last, { input, read, write, w5, w1, output, placeholder });
       const content: Obj = block.type === 'tool_use' && v21 ? { ...block, caller: { type: 'direct' } } : { ...block };
       const lastBlock = blocks[blocks.length - 1];
       const stop = last ? (lastBlock?.type === 'tool_use' ? 'tool_use' : 'end_turn') : null;
