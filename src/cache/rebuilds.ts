@@ -229,13 +229,14 @@ export function startLevels(conversations: Conversation[]): StartLevels {
 export function conversationRebuilds(c: Conversation, pricing: Pricing, shared: StartLevels = new Map()): Rebuild[] {
   const out: Rebuild[] = [];
   const levels: number[] = [];
+  // built only for the requests that are listed: most requests are healthy
+  const baseOf = (p: PricedRequest) => ({ key: p.r.key, conversationId: c.id, sessionId: c.sessionId, project: c.project, agentId: c.agentId, request: ref(p), read: p.r.cacheRead });
   c.requests.forEach((p, i) => {
-    const base = { key: p.r.key, conversationId: c.id, sessionId: c.sessionId, project: c.project, agentId: c.agentId, request: ref(p), read: p.r.cacheRead };
     if (i === 0) {
       const start = classifyStart(c, p);
       if (p.r.cacheRead > 0) levels.push(p.r.cacheRead);
       out.push({
-        ...base, previous: null, cause: start.cause, ttl: null, gapMs: null, expectedRead: 0,
+        ...baseOf(p), previous: null, cause: start.cause, ttl: null, gapMs: null, expectedRead: 0,
         tokensRewritten: writes(p), level: null, evidence: start.evidence, wasteUSD: 0,
       });
       return;
@@ -250,7 +251,7 @@ export function conversationRebuilds(c: Conversation, pricing: Pricing, shared: 
     const evidence = list.length ? list.map((x) => x.why) : [p.r.cacheRead === 0 ? 'read fell to 0 with no other evidence' : 'read fell below every earlier level with no other evidence'];
     if (p.r.cacheRead > 0) levels.push(p.r.cacheRead);
     out.push({
-      ...base, previous: ref(prev), cause, ttl, gapMs: p.r.timestamp - prev.r.timestamp, expectedRead: expected,
+      ...baseOf(p), previous: ref(prev), cause, ttl, gapMs: p.r.timestamp - prev.r.timestamp, expectedRead: expected,
       tokensRewritten: rewritten, level: cause === 'partial' ? level : null, evidence,
       wasteUSD: waste(p, rewritten, pricing),
     });
