@@ -98,15 +98,25 @@ function buildPricing(table: PriceTable, overrides: LiteLLMJson | undefined, sou
   };
   const find = (id: string): CompiledModel | null => lookup(id).model;
 
+  // Unit prices depend on the model, the UTC day (every period and tier starts at a UTC midnight),
+  // speed, region and which long-context thresholds the request passes: memoised on exactly those.
+  const memo = new Map<string, ReturnType<typeof selectUnitPrices>>();
   const unitPricesPerMillion = (req: PriceInput) => {
     const { model, fastId } = lookup(req.model);
     if (model === null) return null;
-    const prices = selectUnitPrices(model, {
-      timestamp: req.timestamp,
-      totalInput: req.input + req.cacheWrite5m + req.cacheWrite1h + req.cacheRead,
-      fast: req.speed === 'fast' || fastId,
-      inferenceGeo: req.inferenceGeo,
+    const totalInput = req.input + req.cacheWrite5m + req.cacheWrite1h + req.cacheRead;
+    const fast = req.speed === 'fast' || fastId;
+    let tiers = 0;
+    model.longContext.forEach((t, i) => {
+      if (totalInput > t.aboveTokens) tiers |= 1 << i;
     });
+    const day = Number.isFinite(req.timestamp) ? Math.floor(req.timestamp / 86_400_000) : 'x';
+    const key = `${model.key}\u0000${day}\u0000${fast ? 1 : 0}\u0000${req.inferenceGeo ?? ''}\u0000${tiers}`;
+    let prices = memo.get(key);
+    if (!prices) {
+      prices = selectUnitPrices(model, { timestamp: req.timestamp, totalInput, fast, inferenceGeo: req.inferenceGeo });
+      memo.set(key, prices);
+    }
     return { model, prices };
   };
 
