@@ -111,7 +111,7 @@ function buildPricing(table: PriceTable, overrides: LiteLLMJson | undefined, sou
       if (totalInput > t.aboveTokens) tiers |= 1 << i;
     });
     const day = Number.isFinite(req.timestamp) ? Math.floor(req.timestamp / 86_400_000) : 'x';
-    const key = `${model.key}\u0000${day}\u0000${fast ? 1 : 0}\u0000${req.inferenceGeo ?? ''}\u0000${tiers}`;
+    const key = `${req.model}\u0000${day}\u0000${fast ? 1 : 0}\u0000${req.inferenceGeo ?? ''}\u0000${tiers}`;
     let prices = memo.get(key);
     if (!prices) {
       prices = selectUnitPrices(model, { timestamp: req.timestamp, totalInput, fast, inferenceGeo: req.inferenceGeo });
