@@ -1,0 +1,136 @@
+// Turning the request table into the plain, sorted records a scan returns.
+// Split from collect.ts: this runs once, at the end, on the main thread.
+import type { ApiErrorRecord, ConversationEvent, RequestRecord } from '../domain/types.js';
+import type { Collected } from './collect.js';
+import { N_INPUT, N_OFFSET, N_OUTPUT, N_READ, N_TOK_OFFSET, N_TOK_TS, N_TS, N_W1, N_W5, NN, NS, type RequestTable, S_AGENT, S_CWD, S_FILE, S_GEO, S_MESSAGE, S_MODEL, S_PROJECT, S_REQUEST, S_SESSION, S_SPEED, S_TOK_FILE, S_VERSION } from './_table.js';
+
+export function requestKey(messageId: string, requestId: string | null): string {
+  return requestId === null ? messageId : `${messageId}\u0000${requestId}`;
+}
+
+/**
+ * A request record as the scan hands it on, with where its token counts came
+ * from (tokTimestamp, tokFile, tokOffset: the tie-break of the largest-output
+ * rule, which the store needs to merge records across scans). A class only so
+ * that V8 builds the 64k objects of a large scan with one constructor (an
+ * object literal of 22 properties is made more slowly); it is plain data.
+ */
+export class Request implements RequestRecord {
+  constructor(
+    public key: string,
+    public messageId: string,
+    public requestId: string | null,
+    public timestamp: number,
+    public sessionId: string,
+    public project: string,
+    public cwd: string | null,
+    public agentId: string | null,
+    public model: string,
+    public version: string | null,
+    public speed: string | null,
+    public inferenceGeo: string | null,
+    public input: number,
+    public cacheWrite5m: number,
+    public cacheWrite1h: number,
+    public cacheRead: number,
+    public output: number,
+    public file: string,
+    public offset: number,
+    // where the token counts came from: the merge's tie-breaker, kept so the store can merge later lines exactly
+    public tokTimestamp: number,
+    public tokFile: string,
+    public tokOffset: number,
+  ) {}
+}
+
+/**
+ * The request records as plain objects, in `order` (record indexes; default:
+ * as stored).
+ */
+export function requestRecords(t: RequestTable, order?: ArrayLike<number>): Request[] {
+  const n = order ? order.length : t.count;
+  const out: Request[] = new Array<Request>(n);
+  const num = t.num;
+  const ref = t.ref;
+  const strings = t.pool.strings;
+  const s = (i: number): string | null => (i < 0 ? null : strings[i]!);
+  for (let k = 0; k < n; k++) {
+    const r = order ? order[k]! : k;
+    const o = r * NN;
+    const b = r * NS;
+    const messageId = strings[ref[b + S_MESSAGE]!]!;
+    const requestId = s(ref[b + S_REQUEST]!);
+    out[k] = new Request(
+      requestKey(messageId, requestId),
+      messageId,
+      requestId,
+      num[o + N_TS]!,
+      strings[ref[b + S_SESSION]!]!,
+      strings[ref[b + S_PROJECT]!]!,
+      s(ref[b + S_CWD]!),
+      s(ref[b + S_AGENT]!),
+      strings[ref[b + S_MODEL]!]!,
+      s(ref[b + S_VERSION]!),
+      s(ref[b + S_SPEED]!),
+      s(ref[b + S_GEO]!),
+      num[o + N_INPUT]!,
+      num[o + N_W5]!,
+      num[o + N_W1]!,
+      num[o + N_READ]!,
+      num[o + N_OUTPUT]!,
+      strings[ref[b + S_FILE]!]!,
+      num[o + N_OFFSET]!,
+      num[o + N_TOK_TS]!,
+      strings[ref[b + S_TOK_FILE]!]!,
+      num[o + N_TOK_OFFSET]!,
+    );
+  }
+  return out;
+}
+
+/** Record indexes ordered by (timestamp, file, offset), compared as numbers (files by their rank). */
+function sortedOrder(t: RequestTable): Uint32Array {
+  const n = t.count;
+  const num = t.num;
+  const ref = t.ref;
+  const strings = t.pool.strings;
+  // rank the distinct file paths once
+  const files = new Set<number>();
+  for (let r = 0; r < n; r++) files.add(ref[r * NS + S_FILE]!);
+  const byName = [...files].sort((a, b) => (strings[a]! < strings[b]! ? -1 : strings[a]! > strings[b]! ? 1 : 0));
+  const rank = new Int32Array(strings.length);
+  byName.forEach((f, i) => {
+    rank[f] = i;
+  });
+  const ts = new Float64Array(n);
+  const fileRank = new Int32Array(n);
+  const off = new Float64Array(n);
+  for (let r = 0; r < n; r++) {
+    ts[r] = num[r * NN + N_TS]!;
+    off[r] = num[r * NN + N_OFFSET]!;
+    fileRank[r] = rank[ref[r * NS + S_FILE]!]!;
+  }
+  const order = new Uint32Array(n);
+  for (let r = 0; r < n; r++) order[r] = r;
+  return order.sort((a, b) => ts[a]! - ts[b]! || fileRank[a]! - fileRank[b]! || off[a]! - off[b]!);
+}
+
+/** Final, sorted, plain records. */
+export function finishCollected(c: Collected): { requests: RequestRecord[]; apiErrors: ApiErrorRecord[]; events: ConversationEvent[] } {
+  const requests = requestRecords(c.requests, sortedOrder(c.requests));
+  c.requests.release();
+  const order = (a: { timestamp: number; file: string; offset: number }, b: { timestamp: number; file: string; offset: number }): number =>
+    a.timestamp - b.timestamp || (a.file < b.file ? -1 : a.file > b.file ? 1 : a.offset - b.offset);
+  const apiErrors = [...c.apiErrors.values()].sort(order);
+  // the same event line can be read twice (a file copied into a resumed session); keep one
+  const seen = new Set<string>();
+  const events = c.events
+    .filter((e) => {
+      const k = `${e.file}\u0000${e.offset}`;
+      if (seen.has(k)) return false;
+      seen.add(k);
+      return true;
+    })
+    .sort(order);
+  return { requests, apiErrors, events };
+}
