@@ -185,6 +185,19 @@ d('cachelens CLI', () => {
     expect(colored.stdout).toMatch(/\u001b\[/);
   });
 
+  it('blocks: 5-hour windows whose totals add up to the report', () => {
+    const b = json(['blocks', '--json', '--dir', root, '--tz', 'UTC']);
+    expect(b.kind).toBe('blocks');
+    // a1..a3 on 2026-03-01 23:30-23:40 share one block from 23:00; b1, b2 on 2026-03-10 12:00 open another
+    expect(b.blocks.map((x: any) => [x.start, x.requests])).toEqual([
+      ['2026-03-01T23:00:00.000Z', 3],
+      ['2026-03-10T12:00:00.000Z', 2],
+    ]);
+    const r = json(['report', '--json', '--dir', root, '--tz', 'UTC']);
+    expect(b.blocks.reduce((s: number, x: any) => s + x.cacheReadTokens, 0)).toBe(r.totals.cacheReadTokens);
+    expect(json(['blocks', '--json', '--active', '--dir', root]).blocks).toEqual([]); // all of it is months old
+  });
+
   it('user errors: one line, a hint where useful, exit code 2', () => {
     for (const args of [
       ['report', '--since', '2026-13-01'],

@@ -122,6 +122,16 @@ export async function runBreaks(o: Opts & { cause?: string[]; minUsd: string; li
   }, async (r, p) => (await import('./breaks-view.js')).breaksBlocks(r, p, { limit }));
 }
 
+export async function runBlocks(o: Opts & { active?: boolean }): Promise<void> {
+  const active = o.active === true;
+  // depends on the clock (the active block, time left): never cached
+  await emit('blocks', o, {}, { active }, async ({ ds, pricing, meta }) => {
+    const { analyzeCache, wasteLookup } = await import('../cache/index.js');
+    const { buildBlocks } = await import('../report/blocks.js');
+    return buildBlocks(ds, meta, { now: Date.now(), active, waste: wasteLookup(analyzeCache(ds, pricing)) });
+  }, async (r, p) => (await import('./blocks-view.js')).blocksBlocks(r, p), false);
+}
+
 export async function runWhatif(o: Opts & { keepAlive?: string[]; maxIdle: string }): Promise<void> {
   const keepAliveMinutes = (o.keepAlive ?? ['4']).flatMap((v) => v.split(',')).map(Number);
   const bad = keepAliveMinutes.find((m) => !Number.isFinite(m) || m <= 0 || m >= 5);

@@ -84,6 +84,13 @@ export function buildProgram(): Command {
     .description("push this machine's records (usage numbers and metadata, no text) to a shared PostgreSQL database; idempotent and resumable")
     .action((o) => import('./team.js').then((t) => t.runSync({ to: o.to, user: o.user, db: o.db, dir: o.dir, refresh: o.refresh }).then(() => undefined)));
 
+  withCommon(
+    program
+      .command('blocks')
+      .description('usage in rolling 5-hour windows (as subscriptions count it): tokens, cost, hit rate, waste; burn rate and projection of the active window')
+      .option('--active', 'only the active window (a request in the last 5 hours)'),
+  ).action((o) => commands().then((c) => c.runBlocks(o)));
+
   program
     .command('statusline')
     .option('--format <template>', 'segments: {model} {hit} {last} {cost} {ttl} {rebuilds} (default: all, separated by |)')
