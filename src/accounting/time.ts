@@ -35,10 +35,6 @@ export function isValidTimeZone(tz: string): boolean {
   }
 }
 
-export function systemTimeZone(): string {
-  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
-}
-
 /** ISO-8601 week ('YYYY-Www') of a calendar date. */
 export function isoWeek(d: LocalDate): string {
   const t = Date.UTC(d.year, d.month - 1, d.day);

@@ -35,17 +35,3 @@ export function wasteLookup(analysis: CacheAnalysis): Map<string, number | null>
   return m;
 }
 
-/** Count and wasted dollars of the rebuilds among the given request keys (starts excluded). */
-export function wasteOf(analysis: CacheAnalysis, keys: Iterable<string>): { rebuilds: number; wastedUSD: number; unpricedRebuilds: number } {
-  let rebuilds = 0;
-  let wastedUSD = 0;
-  let unpricedRebuilds = 0;
-  for (const k of keys) {
-    const r = analysis.byKey.get(k);
-    if (!r || !isWaste(r)) continue;
-    rebuilds++;
-    if (r.wasteUSD === null) unpricedRebuilds++;
-    else wastedUSD += r.wasteUSD;
-  }
-  return { rebuilds, wastedUSD, unpricedRebuilds };
-}

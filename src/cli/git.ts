@@ -25,8 +25,13 @@ function projectDirs(ds: Dataset): Map<string, string | null> {
 export function gitCommitCounts(ds: Dataset): GitCounts {
   const byProject: Record<string, Record<string, number>> = {};
   const missing: string[] = [];
-  const from = Math.min(...ds.requests.map((p) => p.r.timestamp));
-  const to = Math.max(...ds.requests.map((p) => p.r.timestamp));
+  // a loop, not Math.min(...all): spreading 100k+ timestamps overflows the call stack
+  let from = Infinity;
+  let to = -Infinity;
+  for (const p of ds.requests) {
+    if (p.r.timestamp < from) from = p.r.timestamp;
+    if (p.r.timestamp > to) to = p.r.timestamp;
+  }
   for (const [project, dir] of projectDirs(ds)) {
     if (!dir || !fs.existsSync(dir)) {
       missing.push(project);

@@ -151,9 +151,3 @@ export function scanItemsInThread(files: ScanInput[], items: ScanItem[], claim: 
   return { collected, issues, bytes, usageLines, fileEnds };
 }
 
-/** Scans whole files, one after the other, in this thread. */
-export function scanFilesInThread(files: ScanInput[], opts: { events?: boolean } = {}): RunResult {
-  const items = planItems(files, 1);
-  let next = 0;
-  return scanItemsInThread(files, items, () => (next < items.length ? next++ : -1), opts);
-}
