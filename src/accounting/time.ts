@@ -46,6 +46,14 @@ export function isoWeek(d: LocalDate): string {
   return `${wy}-W${pad(week)}`;
 }
 
+/** The period a local day 'YYYY-MM-DD' falls in (the same strings as `Calendar.period`). */
+export function periodOfDay(day: string, kind: PeriodKind): string {
+  if (kind === 'day') return day;
+  if (kind === 'month') return day.slice(0, 7);
+  const [year, month, d] = day.split('-').map(Number) as [number, number, number];
+  return isoWeek({ year, month, day: d });
+}
+
 export function createCalendar(tz: string): Calendar {
   const fmt = new Intl.DateTimeFormat('en-US', { timeZone: tz, year: 'numeric', month: 'numeric', day: 'numeric', hourCycle: 'h23' });
   const cache = new Map<number, LocalDate>();

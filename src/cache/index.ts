@@ -2,10 +2,11 @@
 import type { Dataset } from '../accounting/index.js';
 import type { Pricing } from '../pricing/index.js';
 import { buildConversations, type Conversation } from './conversations.js';
-import { conversationRebuilds, isWaste, markFanouts, startLevels, type Rebuild } from './rebuilds.js';
+import { conversationRebuilds, isWaste, markFanouts, startLevels, type Rebuild, type StartLevels } from './rebuilds.js';
 
 export { CAUSES, isWaste, REBUILD_MIN_SHARE, REBUILD_MIN_TOKENS, TTL_SLACK_MS, FANOUT_WINDOW_MS, rebuildPremium } from './rebuilds.js';
-export type { Rebuild, RebuildCause, RequestRef } from './rebuilds.js';
+export type { Rebuild, RebuildCause, RequestRef, StartLevels, ConversationFirst } from './rebuilds.js';
+export { conversationFirsts, startLevelsOf } from './rebuilds.js';
 export { buildConversations, conversationId } from './conversations.js';
 export type { Conversation } from './conversations.js';
 
@@ -17,9 +18,15 @@ export interface CacheAnalysis {
   byKey: Map<string, Rebuild>;
 }
 
-export function analyzeCache(ds: Dataset, pricing: Pricing): CacheAnalysis {
+/**
+ * `levels`: the start levels conversations are judged against, from the
+ * dataset's own conversations. By default they are those conversations'
+ * levels; the store's incremental report, whose dataset holds only the
+ * changed sessions, adds the levels of the sessions it keeps.
+ */
+export function analyzeCache(ds: Dataset, pricing: Pricing, levels: (conversations: Conversation[]) => StartLevels = startLevels): CacheAnalysis {
   const conversations = buildConversations(ds.requests, ds.events);
-  const shared = startLevels(conversations);
+  const shared = levels(conversations);
   const rebuilds: Rebuild[] = [];
   for (const c of conversations) rebuilds.push(...conversationRebuilds(c, pricing, shared));
   const byKey = new Map(rebuilds.map((r) => [r.key, r]));

@@ -213,16 +213,38 @@ function candidates(c: Conversation, i: number, levels: number[], startLevels: S
 /** Per model, the reads that conversations start with (the cross-session cached system prompt and tools). */
 export type StartLevels = Map<string, number[]>;
 
-export function startLevels(conversations: Conversation[]): StartLevels {
+/** What the start levels need of a conversation: its first request. */
+export interface ConversationFirst {
+  /** conversation id */
+  id: string;
+  sessionId: string;
+  timestamp: number;
+  model: string;
+  read: number;
+}
+
+export function conversationFirsts(conversations: readonly Conversation[]): ConversationFirst[] {
+  return conversations.map((c) => {
+    const r = c.requests[0]!.r;
+    return { id: c.id, sessionId: c.sessionId, timestamp: r.timestamp, model: r.model, read: r.cacheRead };
+  });
+}
+
+/** Levels in conversation order (first request time, then id): a level within 1% of a known one adds nothing. */
+export function startLevelsOf(firsts: readonly ConversationFirst[]): StartLevels {
   const m: StartLevels = new Map();
-  for (const c of conversations) {
-    const first = c.requests[0]!.r;
-    if (first.cacheRead <= 0) continue;
-    const list = m.get(first.model) ?? [];
-    if (!list.some((l) => Math.abs(l - first.cacheRead) <= LEVEL_TOLERANCE * l)) list.push(first.cacheRead);
-    m.set(first.model, list);
+  const ordered = [...firsts].sort((a, b) => a.timestamp - b.timestamp || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  for (const f of ordered) {
+    if (f.read <= 0) continue;
+    const list = m.get(f.model) ?? [];
+    if (!list.some((l) => Math.abs(l - f.read) <= LEVEL_TOLERANCE * l)) list.push(f.read);
+    m.set(f.model, list);
   }
   return m;
+}
+
+export function startLevels(conversations: readonly Conversation[]): StartLevels {
+  return startLevelsOf(conversationFirsts(conversations));
 }
 
 /** Finds and classifies every rebuild of one conversation (fan-out is judged across conversations). */

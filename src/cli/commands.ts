@@ -10,6 +10,7 @@ import { openSqliteStore } from '../store/sqlite.js';
 import { CliError } from './errors.js';
 import { VERSION } from './version.js';
 import { produce, storePath, type CommonOptions, type Loaded } from './load.js';
+import type { PartsLoaded } from './parts.js';
 import { formatOf, paintFor, renderBlocks, terminalWidth, type OutputOptions } from './output.js';
 import type { Block } from './table.js';
 import type { Paint } from './views.js';
@@ -42,17 +43,18 @@ async function emit<R>(
   makeReport: (l: Loaded) => R | Promise<R>,
   toBlocks: (r: R, paint: Paint) => Block[] | Promise<Block[]>,
   cacheable = true,
+  makeFromParts?: (p: PartsLoaded) => R | Promise<R>,
 ): Promise<void> {
   const format = formatOf(o);
   const paint = paintFor(o);
   const width = terminalWidth();
   const colored = paint.bold('x') !== 'x';
+  const print = async (report: R): Promise<string> =>
+    format === 'json' ? JSON.stringify(report, null, 2) + '\n' : renderBlocks(await toBlocks(report, paint), format, paint, width);
   const { output, notFound } = await produce(o, VERSION, needs, {
     cacheKey: cacheable ? { command, options, format, width: Number.isFinite(width) ? width : null, colored } : null,
-    build: async (l) => {
-      const report = await makeReport(l);
-      return format === 'json' ? JSON.stringify(report, null, 2) + '\n' : renderBlocks(await toBlocks(report, paint), format, paint, width);
-    },
+    build: async (l) => print(await makeReport(l)),
+    buildFromParts: makeFromParts && (async (p) => print(await makeFromParts(p))),
   });
   noteNotFound(notFound);
   process.stdout.write(output);
@@ -81,7 +83,11 @@ export async function runReport(o: Opts & { by: string; plan?: string; top: stri
     const { teamTotals } = await import('./team.js');
     const rows = await teamTotals(o.from, team, pricing, ds.range);
     return { ...report, team: { by: team, rows: rows.map((r) => ({ key: r.key, ...r.totals })) } };
-  }, async (r, p) => (await import('./views.js')).overviewBlocks(r, p, { top }), !o.git);
+  }, async (r, p) => (await import('./views.js')).overviewBlocks(r, p, { top }), !o.git, o.git || team ? undefined : async ({ parts, pricing, meta }) => {
+    const { finishOverview } = await import('../report/overview.js');
+    const { mergeParts } = await import('../report/parts.js');
+    return finishOverview(mergeParts(parts), pricing, meta, { by, plan, since: meta.filters.since, until: meta.filters.until });
+  });
 }
 
 export async function runSessions(o: Opts): Promise<void> {

@@ -13,6 +13,7 @@ import { emptyIssues, type ScanResult, type ScanStats } from '../domain/types.js
 import { openSqliteStore, StoreVersionError, type SqliteStore } from '../store/sqlite.js';
 import { refreshStore } from '../store/refresh.js';
 import { CliError } from './errors.js';
+import type { PartsLoaded } from './parts.js';
 
 export interface CommonOptions {
   dir?: string[];
@@ -67,6 +68,11 @@ export interface OutputSpec {
   /** everything the output depends on besides the data (command, options, format, width...); null = never cache */
   cacheKey: unknown | null;
   build: (loaded: Loaded) => string | Promise<string>;
+  /**
+   * The same output from per-session parts (report only): with the store, a
+   * run after an append then recomputes only the sessions that changed.
+   */
+  buildFromParts?: (loaded: PartsLoaded) => string | Promise<string>;
 }
 
 /** `events`: also read conversation events (compaction, commands); costs extra passes over the bytes. */
@@ -118,12 +124,16 @@ export async function produce(opts: CommonOptions, version: string, needs: { eve
   const dirs = resolveConfigDirs({ dirs: opts.dir });
   const problems: { path: string; error: string }[] = [];
   const files = discoverFiles(dirs.projectsDirs, problems);
-  const finish = async (data: ScanData, stats: ScanStats, sources: string[], demo: boolean, notFound: string[] | null, store: StoreInfo | null): Promise<Loaded> => {
+  const metaOf = (stats: ScanStats, sources: string[], demo: boolean, store: StoreInfo | null): ReportMeta => {
     stats.unreadableFiles.push(...problems);
+    return { demo, sources, filters: { since, until, tz, project }, scan: stats, store };
+  };
+  const finish = async (data: ScanData, stats: ScanStats, sources: string[], demo: boolean, notFound: string[] | null, store: StoreInfo | null): Promise<Loaded> => {
+    const meta = metaOf(stats, sources, demo, store);
     const pricing = await getPricing();
     const { prepareDataset } = await import('../accounting/index.js');
     const ds = prepareDataset(data, pricing, calendarOf(), filters);
-    return { ds, pricing, notFound, meta: { demo, sources, filters: { since, until, tz, project }, scan: stats, store } };
+    return { ds, pricing, notFound, meta };
   };
   if (opts.from) {
     // the team's records, read from PostgreSQL; never cached (other machines change them)
@@ -150,15 +160,32 @@ export async function produce(opts: CommonOptions, version: string, needs: { eve
       if (hit !== null) return { output: hit, notFound: null };
       const from = since ? calendarOf().startOfDay(since) : null;
       const to = until ? calendarOf().startOfDay(nextDay(until)) : null;
-      const data = store.load({ from, to }, roots);
-      if (files.length > 0 || data.requests.length > 0 || data.apiErrors.length > 0) {
+      const storeInfo = (): StoreInfo => {
         const counts = store.counts();
-        const stats = refresh?.stats ?? { ...emptyIssues(), files: 0, bytes: 0, usageLines: 0, workers: 0, elapsedMs: 0 };
-        const info: StoreInfo = { path: store.path, machineId: store.machineId, requests: counts.requests, trackedFiles: counts.files, filesRead: refresh?.filesRead ?? 0, bytesRead: refresh?.bytesRead ?? 0 };
-        const output = await spec.build(await finish(data, stats, dirs.projectsDirs, false, null, info));
-        // only outputs of runs that read nothing are cached: their per-run scan figures are the same on every such run
+        return { path: store.path, machineId: store.machineId, requests: counts.requests, trackedFiles: counts.files, filesRead: refresh?.filesRead ?? 0, bytesRead: refresh?.bytesRead ?? 0 };
+      };
+      const stats = refresh?.stats ?? { ...emptyIssues(), files: 0, bytes: 0, usageLines: 0, workers: 0, elapsedMs: 0 };
+      // only outputs of runs that read nothing are cached: their per-run scan figures are the same on every such run
+      const keep = (output: string): void => {
         if (key && (refresh === null || refresh.filesRead === 0)) store.cacheOutput(key, output, generation);
-        return { output, notFound: null };
+      };
+      if (spec.buildFromParts) {
+        const pricing = await getPricing();
+        const { sessionParts } = await import('./parts.js');
+        const partsKey = createHash('sha1').update(JSON.stringify({ v: version, roots, tz, since, until, project, pricingKey })).digest('hex');
+        const { parts } = sessionParts({ store, key: partsKey, roots, range: { from, to }, filters, calendar: calendarOf(), pricing });
+        if (files.length > 0 || parts.length > 0) {
+          const output = await spec.buildFromParts({ parts, pricing, meta: metaOf(stats, dirs.projectsDirs, false, storeInfo()) });
+          keep(output);
+          return { output, notFound: null };
+        }
+      } else {
+        const data = store.load({ from, to }, roots);
+        if (files.length > 0 || data.requests.length > 0 || data.apiErrors.length > 0) {
+          const output = await spec.build(await finish(data, stats, dirs.projectsDirs, false, null, storeInfo()));
+          keep(output);
+          return { output, notFound: null };
+        }
       }
     } finally {
       store.close();

@@ -1,19 +1,9 @@
 // `cachelens report`: totals, cost scenarios, and breakdowns by period, model
 // and project. A plain object: renderers and `--json` read the same thing.
-import {
-  finishTotals,
-  groupBy,
-  newAccumulator,
-  addRequest,
-  addApiError,
-  usd,
-  type Dataset,
-  type PeriodKind,
-  type Totals,
-  type WasteLookup,
-} from '../accounting/index.js';
+import { finishTotals, periodOfDay, usd, type Accumulator, type Dataset, type PeriodKind, type Totals, type WasteLookup } from '../accounting/index.js';
 import type { Pricing } from '../pricing/index.js';
 import type { ReportMeta } from './meta.js';
+import { collectParts, mergeParts, type MergedParts } from './parts.js';
 import { buildTimeline, type GitCounts, type Timeline } from './timeline.js';
 
 export interface PlanCost {
@@ -80,29 +70,64 @@ function dayCount(first: string, last: string): number {
 
 const AVG_MONTH_DAYS = 365.25 / 12;
 
-export function buildOverview(
-  ds: Dataset,
-  pricing: Pricing,
-  meta: ReportMeta,
-  opts: { by: PeriodKind; plan: [string, number] | null; since: string | null; until: string | null; waste?: WasteLookup; git?: GitCounts | null },
-): OverviewReport {
-  const cal = ds.calendar;
-  const waste = opts.waste;
-  const all = newAccumulator();
-  for (const p of ds.requests) addRequest(all, p, waste);
-  for (const e of ds.apiErrors) addApiError(all, e);
-  const totals = finishTotals(all);
+export interface OverviewOptions {
+  by: PeriodKind;
+  plan: [string, number] | null;
+  since: string | null;
+  until: string | null;
+  waste?: WasteLookup;
+  git?: GitCounts | null;
+}
 
-  const periods = [...groupBy(ds.requests, ds.apiErrors, (p) => cal.period(p.r.timestamp, opts.by), (e) => cal.period(e.timestamp, opts.by), waste)]
-    .map(([period, a]) => ({ period, ...finishTotals(a) }))
-    .sort((a, b) => (a.period < b.period ? -1 : a.period > b.period ? 1 : 0));
-  const models = [...groupBy(ds.requests, [], (p) => p.r.model, null, waste)]
-    .map(([model, a]) => ({ model, displayName: pricing.displayName(model), ...finishTotals(a) }))
-    .sort((a, b) => b.costUSD - a.costUSD || b.totalTokens - a.totalTokens);
-  const projects = [...groupBy(ds.requests, ds.apiErrors, (p) => p.r.project, (e) => e.project, waste)]
-    .map(([project, a]) => ({ project, ...finishTotals(a) }))
-    .sort((a, b) => b.costUSD - a.costUSD || b.totalTokens - a.totalTokens);
-  const unpriced = [...groupBy(ds.requests.filter((p) => p.costUSD === null), [], (p) => p.r.model, null)].map(([model, a]) => ({
+/** The overview of a dataset: its per-session parts, merged. */
+export function buildOverview(ds: Dataset, pricing: Pricing, meta: ReportMeta, opts: OverviewOptions): OverviewReport {
+  return finishOverview(mergeParts(collectParts(ds, opts.waste ?? new Map(), [])), pricing, meta, opts);
+}
+
+type Row<K extends string> = Totals & Record<K, string>;
+
+function rows<K extends string>(m: Map<string, Accumulator>, name: K): Row<K>[] {
+  return [...m].map(([k, a]) => ({ [name]: k, ...finishTotals(a) }) as Row<K>);
+}
+
+/** Regroups accumulators under a coarser key. */
+function regroup(m: Map<string, Accumulator>, keyOf: (k: string) => string): Map<string, Accumulator> {
+  const out = new Map<string, Accumulator>();
+  for (const [k, a] of m) {
+    const g = keyOf(k);
+    const b = out.get(g);
+    if (!b) {
+      out.set(g, { ...a, sessions: new Set(a.sessions) });
+      continue;
+    }
+    for (const s of a.sessions) b.sessions.add(s);
+    b.requests += a.requests;
+    b.apiErrors += a.apiErrors;
+    b.input += a.input;
+    b.output += a.output;
+    b.w5 += a.w5;
+    b.w1 += a.w1;
+    b.read += a.read;
+    b.cost += a.cost;
+    b.noCache += a.noCache;
+    b.unpriced += a.unpriced;
+    b.rebuilds += a.rebuilds;
+    b.wasted += a.wasted;
+  }
+  return out;
+}
+
+const byKey = <T>(key: (x: T) => string) => (a: T, b: T): number => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
+
+/** The report from merged parts (the store's incremental path enters here). */
+export function finishOverview(m: MergedParts, pricing: Pricing, meta: ReportMeta, opts: OverviewOptions): OverviewReport {
+  const totals = finishTotals(m.total);
+  const periods = rows(regroup(m.days, (d) => periodOfDay(d, opts.by)), 'period').sort(byKey((r) => r.period));
+  const models = rows(m.models, 'model')
+    .map(({ model, ...t }) => ({ model, displayName: pricing.displayName(model), ...t }))
+    .sort((a, b) => b.costUSD - a.costUSD || b.totalTokens - a.totalTokens || (a.model < b.model ? -1 : 1));
+  const projects = rows(m.projects, 'project').sort((a, b) => b.costUSD - a.costUSD || b.totalTokens - a.totalTokens || (a.project < b.project ? -1 : 1));
+  const unpriced = [...m.unpriced].sort(byKey(([k]) => k)).map(([model, a]) => ({
     model,
     requests: a.requests,
     inputTokens: a.input,
@@ -114,7 +139,7 @@ export function buildOverview(
 
   let plan: PlanCost | null = null;
   if (opts.plan) {
-    const days = ds.requests.map((p) => cal.day(p.r.timestamp)).sort();
+    const days = [...m.days].filter(([, a]) => a.requests > 0).map(([d]) => d).sort();
     const firstDay = opts.since ?? days[0] ?? null;
     const lastDay = opts.until ?? days[days.length - 1] ?? null;
     if (firstDay && lastDay) {
@@ -123,6 +148,11 @@ export function buildOverview(
     }
   }
   const savings = totals.noCacheCostUSD - totals.costUSD;
+  // weeks of requests only (API errors alone do not make a week of the timeline)
+  const weekly = [...regroup(m.days, (d) => periodOfDay(d, 'week'))]
+    .filter(([, a]) => a.requests > 0)
+    .map(([week, a]) => ({ week, t: finishTotals(a) }))
+    .sort(byKey((w) => w.week));
   return {
     ...meta,
     kind: 'report',
@@ -143,6 +173,6 @@ export function buildOverview(
     models,
     projects,
     unpriced,
-    timeline: buildTimeline(ds, waste ?? new Map(), opts.git ?? null),
+    timeline: buildTimeline(weekly, opts.git ?? null),
   };
 }

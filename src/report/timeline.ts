@@ -1,7 +1,7 @@
 // Weekly hit rate and waste, split into phases where they shift markedly
 // (e.g. a cold-start build phase, then a steady phase). Pure: git commit
 // counts, when wanted, come in as data.
-import { finishTotals, groupBy, type Dataset, type WasteLookup } from '../accounting/index.js';
+import type { Totals } from '../accounting/index.js';
 
 export interface TimelineWeek {
   week: string;
@@ -64,21 +64,23 @@ export function segment(points: Point[], minPenalty = 0.002): number[] {
   diffs.sort((a, b) => a - b);
   const sigma2 = diffs[Math.floor(diffs.length / 2)]!;
   const penalty = Math.max(minPenalty, 2 * sigma2 * Math.log(n));
+  // prefix sums make each segment's cost O(1): Σw(x-m)² = Σwx² - (Σwx)²/Σw
+  const pre = { w: [0], h: [0], h2: [0], s: [0], s2: [0] };
+  for (const p of points) {
+    const k = pre.w.length - 1;
+    pre.w.push(pre.w[k]! + p.weight);
+    pre.h.push(pre.h[k]! + p.weight * p.hit);
+    pre.h2.push(pre.h2[k]! + p.weight * p.hit * p.hit);
+    pre.s.push(pre.s[k]! + p.weight * p.waste);
+    pre.s2.push(pre.s2[k]! + p.weight * p.waste * p.waste);
+  }
   const cost = (a: number, b: number): number => {
-    let w = 0;
-    let h = 0;
-    let ws = 0;
-    for (let i = a; i < b; i++) {
-      w += points[i]!.weight;
-      h += points[i]!.weight * points[i]!.hit;
-      ws += points[i]!.weight * points[i]!.waste;
-    }
-    if (w === 0) return 0;
-    const mh = h / w;
-    const mw = ws / w;
-    let c = 0;
-    for (let i = a; i < b; i++) c += points[i]!.weight * ((points[i]!.hit - mh) ** 2 + (points[i]!.waste - mw) ** 2);
-    return c / w;
+    const w = pre.w[b]! - pre.w[a]!;
+    if (w <= 0) return 0;
+    const h = pre.h[b]! - pre.h[a]!;
+    const s = pre.s[b]! - pre.s[a]!;
+    const c = pre.h2[b]! - pre.h2[a]! - (h * h) / w + (pre.s2[b]! - pre.s2[a]!) - (s * s) / w;
+    return Math.max(0, c) / w;
   };
   const best = new Array<number>(n + 1).fill(Infinity);
   const from = new Array<number>(n + 1).fill(0);
@@ -110,11 +112,8 @@ function label(p: Omit<Phase, 'label'>, overall: { hitRate: number; wasteShare: 
   return parts.length ? parts.join(', ') : 'steady';
 }
 
-export function buildTimeline(ds: Dataset, waste: WasteLookup, git: GitCounts | null): Timeline {
-  const cal = ds.calendar;
-  const groups = [...groupBy(ds.requests, [], (p) => cal.period(p.r.timestamp, 'week'), null, waste)]
-    .map(([week, a]) => ({ week, t: finishTotals(a) }))
-    .sort((a, b) => (a.week < b.week ? -1 : 1));
+/** `groups`: the totals of each week that has requests, in week order. */
+export function buildTimeline(groups: readonly { week: string; t: Totals }[], git: GitCounts | null): Timeline {
   const points: Point[] = groups.map(({ t }) => ({
     hit: t.hitRate,
     waste: t.costUSD > 0 ? t.wastedUSD / t.costUSD : 0,

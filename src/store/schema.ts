@@ -2,7 +2,7 @@
 // database one version up inside a transaction; a database written by a newer
 // cachelens is refused, never altered.
 
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
 
 /** migrations[i] takes a database from version i to i + 1 */
 export const MIGRATIONS: readonly string[] = [
@@ -105,5 +105,48 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TABLE seen_roots (key TEXT NOT NULL, root TEXT NOT NULL, PRIMARY KEY (key, root)) WITHOUT ROWID;
   INSERT OR IGNORE INTO seen_roots (key, root) SELECT r.key, f.root FROM requests r JOIN files f ON f.path = r.file;
   INSERT OR IGNORE INTO seen_roots (key, root) SELECT 'e:' || e.key, f.root FROM api_errors e JOIN files f ON f.path = e.file;
+  `,
+  // 5 → 6: which sessions each generation touched (triggers see the old and the new session of a
+  // moved response), and the report's per-session parts kept per options key
+  `
+  CREATE TABLE dirty_sessions (session_id TEXT NOT NULL, gen INTEGER NOT NULL, PRIMARY KEY (session_id, gen)) WITHOUT ROWID;
+  CREATE INDEX dirty_sessions_gen ON dirty_sessions (gen);
+  CREATE INDEX requests_session ON requests (session_id);
+  CREATE INDEX events_session ON events (session_id);
+  -- (INSERT OR IGNORE would not do: inside a trigger the outer statement's conflict rule wins)
+  CREATE VIEW dirty_generation AS SELECT CAST(value AS INTEGER) AS gen FROM meta WHERE key = 'generation';
+  CREATE TRIGGER requests_dirty_i AFTER INSERT ON requests BEGIN
+    INSERT INTO dirty_sessions SELECT NEW.session_id, NEW.gen
+      WHERE NOT EXISTS (SELECT 1 FROM dirty_sessions WHERE session_id = NEW.session_id AND gen = NEW.gen);
+  END;
+  CREATE TRIGGER requests_dirty_u AFTER UPDATE ON requests BEGIN
+    INSERT INTO dirty_sessions SELECT DISTINCT s, NEW.gen FROM (SELECT OLD.session_id AS s UNION SELECT NEW.session_id)
+      WHERE NOT EXISTS (SELECT 1 FROM dirty_sessions WHERE session_id = s AND gen = NEW.gen);
+  END;
+  CREATE TRIGGER errors_dirty_i AFTER INSERT ON api_errors BEGIN
+    INSERT INTO dirty_sessions SELECT NEW.session_id, g.gen FROM dirty_generation g
+      WHERE NOT EXISTS (SELECT 1 FROM dirty_sessions WHERE session_id = NEW.session_id AND gen = g.gen);
+  END;
+  CREATE TRIGGER errors_dirty_u AFTER UPDATE ON api_errors BEGIN
+    INSERT INTO dirty_sessions SELECT DISTINCT s, g.gen FROM (SELECT OLD.session_id AS s UNION SELECT NEW.session_id), dirty_generation g
+      WHERE NOT EXISTS (SELECT 1 FROM dirty_sessions WHERE session_id = s AND gen = g.gen);
+  END;
+  CREATE TRIGGER events_dirty_i AFTER INSERT ON events BEGIN
+    INSERT INTO dirty_sessions SELECT NEW.session_id, g.gen FROM dirty_generation g
+      WHERE NOT EXISTS (SELECT 1 FROM dirty_sessions WHERE session_id = NEW.session_id AND gen = g.gen);
+  END;
+  CREATE TRIGGER events_dirty_d AFTER DELETE ON events BEGIN
+    INSERT INTO dirty_sessions SELECT OLD.session_id, g.gen FROM dirty_generation g
+      WHERE NOT EXISTS (SELECT 1 FROM dirty_sessions WHERE session_id = OLD.session_id AND gen = g.gen);
+  END;
+  -- a response or API error seen under one more root changes the reports of that root
+  CREATE TRIGGER seen_dirty_i AFTER INSERT ON seen_roots BEGIN
+    INSERT INTO dirty_sessions SELECT DISTINCT x.s, g.gen FROM (
+        SELECT session_id AS s FROM requests WHERE key = NEW.key
+        UNION SELECT session_id FROM api_errors WHERE NEW.key LIKE 'e:%' AND key = substr(NEW.key, 3)
+      ) x, dirty_generation g
+      WHERE NOT EXISTS (SELECT 1 FROM dirty_sessions WHERE session_id = x.s AND gen = g.gen);
+  END;
+  CREATE TABLE parts (key TEXT PRIMARY KEY, generation INTEGER NOT NULL, levels TEXT NOT NULL, data TEXT NOT NULL, used_at INTEGER NOT NULL);
   `,
 ];

@@ -9,6 +9,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { ApiErrorRecord, ConversationEvent, RequestRecord } from '../domain/types.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
+import { openPartsCache, type PartsCache } from './parts.js';
 import { packSnapshot, unpackSnapshot } from './snapshot.js';
 
 /** A request record with where its token counts came from (the merge's tie-breaker). */
@@ -50,8 +51,19 @@ export interface SqliteStore {
   machineId: string;
   files(): Map<string, FileState>;
   apply(batch: Batch): void;
-  /** records in [from, to) whose file was found under one of `roots` (null = every root) */
-  load(range?: { from: number | null; to: number | null }, roots?: string[] | null): { requests: StoredRequest[]; apiErrors: ApiErrorRecord[]; events: ConversationEvent[] };
+  /**
+   * records in [from, to) whose file was found under one of `roots` (null = every root);
+   * with `sessions`, only those sessions' records (read by index, not from the snapshot)
+   */
+  load(
+    range?: { from: number | null; to: number | null },
+    roots?: string[] | null,
+    sessions?: readonly string[] | null,
+  ): { requests: StoredRequest[]; apiErrors: ApiErrorRecord[]; events: ConversationEvent[] };
+  /** sessions whose records or events changed in a generation after `generation` */
+  changedSessions(generation: number): string[];
+  /** the report's per-session parts kept under an options key */
+  parts: PartsCache;
   /** every root recorded, e.g. to include imports */
   roots(): string[];
   counts(): { requests: number; apiErrors: number; events: number; files: number };
@@ -159,16 +171,11 @@ export function openSqliteStore(file: string): SqliteStore {
   );
   const mid = machineId;
 
-  const rowsSince = (gen: number): StoredRequest[] => {
+  const REQUEST_COLUMNS = `key, message_id, request_id, ts, session_id, project, cwd, agent_id, model, version, speed, inference_geo,
+                input, write_5m, write_1h, read, output, file, offset, tok_ts, tok_file, tok_offset`;
+  const readRequests = (where: string, ...params: unknown[]): StoredRequest[] => {
     const out: StoredRequest[] = [];
-    const rows = db
-      .prepare(
-        `SELECT key, message_id, request_id, ts, session_id, project, cwd, agent_id, model, version, speed, inference_geo,
-                input, write_5m, write_1h, read, output, file, offset, tok_ts, tok_file, tok_offset
-         FROM requests WHERE gen > ?`,
-      )
-      .raw()
-      .iterate(gen) as Iterable<unknown[]>;
+    const rows = db.prepare(`SELECT ${REQUEST_COLUMNS} FROM requests WHERE ${where}`).raw().iterate(...params) as Iterable<unknown[]>;
     for (const x of rows) {
       out.push({
         key: x[0] as string, messageId: x[1] as string, requestId: x[2] as string | null, timestamp: x[3] as number,
@@ -181,6 +188,8 @@ export function openSqliteStore(file: string): SqliteStore {
     }
     return out;
   };
+  const rowsSince = (gen: number): StoredRequest[] => readRequests('gen > ?', gen);
+  const inTimeOrder = (a: StoredRequest, b: StoredRequest): number => a.timestamp - b.timestamp || (a.file < b.file ? -1 : a.file > b.file ? 1 : a.offset - b.offset);
 
   /** Every request record, in time order: the snapshot plus rows written since; the snapshot is renewed when the rest grows. */
   const allRequests = (): StoredRequest[] => {
@@ -197,7 +206,7 @@ export function openSqliteStore(file: string): SqliteStore {
         else records[i] = r;
       }
     }
-    records.sort((a, b) => a.timestamp - b.timestamp || (a.file < b.file ? -1 : a.file > b.file ? 1 : a.offset - b.offset));
+    records.sort(inTimeOrder);
     if (!snap || delta.length > Math.max(2000, records.length / 20)) {
       try {
         db.prepare(`INSERT OR REPLACE INTO snapshot (id, generation, data) VALUES (1, ?, ?)`).run(current, packSnapshot(records));
@@ -250,32 +259,50 @@ export function openSqliteStore(file: string): SqliteStore {
     roots() {
       return (db.prepare(`SELECT DISTINCT root FROM files ORDER BY root`).raw().all() as [string][]).map((r) => r[0]);
     },
-    load(range = { from: null, to: null }, roots = null) {
+    load(range = { from: null, to: null }, roots = null, sessions = null) {
       const from = range.from ?? -8.64e15;
       const to = range.to ?? 8.64e15;
-      // a temporary table of the wanted roots keeps the query plan simple for any number of them
+      // temporary tables of the wanted roots (and sessions) keep the query plans simple for any number of them
       db.exec(`CREATE TEMP TABLE IF NOT EXISTS want_roots (root TEXT PRIMARY KEY); DELETE FROM want_roots;`);
       const addRoot = db.prepare(`INSERT OR IGNORE INTO want_roots (root) VALUES (?)`);
       for (const r of roots ?? this.roots()) addRoot.run(r);
+      let bySession = '';
+      if (sessions) {
+        db.exec(`CREATE TEMP TABLE IF NOT EXISTS want_sessions (id TEXT PRIMARY KEY); DELETE FROM want_sessions;`);
+        const addSession = db.prepare(`INSERT OR IGNORE INTO want_sessions (id) VALUES (?)`);
+        for (const id of sessions) addSession.run(id);
+        bySession = ' AND session_id IN (SELECT id FROM want_sessions)';
+      }
       const inRoots = `file IN (SELECT path FROM files WHERE root IN (SELECT root FROM want_roots))`;
       // a response counts for a root when any of its lines was found under it, whichever file it is attributed to;
       // when every root the store knows is wanted (the usual case) there is nothing to filter
       const wanted = new Set(roots ?? []);
       const everything = roots === null || this.roots().every((r) => wanted.has(r));
-      let seen: Set<string> | null = null;
-      if (!everything) {
-        seen = new Set<string>();
-        for (const [k] of db.prepare(`SELECT DISTINCT key FROM seen_roots WHERE root IN (SELECT root FROM want_roots)`).raw().iterate() as Iterable<[string]>) seen.add(k);
+      const seenSql = `SELECT DISTINCT key FROM seen_roots WHERE root IN (SELECT root FROM want_roots)`;
+      let requests: StoredRequest[];
+      if (sessions) {
+        const seen = everything ? '' : ` AND key IN (${seenSql})`;
+        requests = readRequests(`ts >= ? AND ts < ?${bySession}${seen}`, from, to).sort(inTimeOrder);
+      } else {
+        let seen: Set<string> | null = null;
+        if (!everything) {
+          seen = new Set<string>();
+          for (const [k] of db.prepare(seenSql).raw().iterate() as Iterable<[string]>) seen.add(k);
+        }
+        requests = allRequests().filter((r) => r.timestamp >= from && r.timestamp < to && (seen === null || seen.has(r.key)));
       }
-      const requests = allRequests().filter((r) => r.timestamp >= from && r.timestamp < to && (seen === null || seen.has(r.key)));
       const apiErrors = (
-        db.prepare(`SELECT key, ts, session_id, project, agent_id, error, file, offset FROM api_errors WHERE ts >= ? AND ts < ? AND 'e:' || key IN (SELECT key FROM seen_roots WHERE root IN (SELECT root FROM want_roots))`).raw().all(from, to) as unknown[][]
+        db.prepare(`SELECT key, ts, session_id, project, agent_id, error, file, offset FROM api_errors WHERE ts >= ? AND ts < ?${bySession} AND 'e:' || key IN (SELECT key FROM seen_roots WHERE root IN (SELECT root FROM want_roots))`).raw().all(from, to) as unknown[][]
       ).map((x) => ({ key: x[0] as string, timestamp: x[1] as number, sessionId: x[2] as string, project: x[3] as string, agentId: x[4] as string | null, error: x[5] as string | null, file: x[6] as string, offset: x[7] as number }));
       const events = (
-        db.prepare(`SELECT kind, ts, session_id, project, agent_id, detail, file, offset FROM events WHERE ts >= ? AND ts < ? AND ${inRoots}`).raw().all(from, to) as unknown[][]
+        db.prepare(`SELECT kind, ts, session_id, project, agent_id, detail, file, offset FROM events WHERE ts >= ? AND ts < ?${bySession} AND ${inRoots}`).raw().all(from, to) as unknown[][]
       ).map((x) => ({ kind: x[0] as ConversationEvent['kind'], timestamp: x[1] as number, sessionId: x[2] as string, project: x[3] as string, agentId: x[4] as string | null, detail: x[5] as string | null, file: x[6] as string, offset: x[7] as number }));
       return { requests, apiErrors, events };
     },
+    changedSessions(generation) {
+      return (db.prepare(`SELECT DISTINCT session_id FROM dirty_sessions WHERE gen > ?`).raw().all(generation) as [string][]).map((r) => r[0]);
+    },
+    parts: openPartsCache(db),
     generation() {
       return (readGeneration.get() as { g: number } | undefined)?.g ?? 0;
     },

@@ -1,0 +1,66 @@
+// The store's incremental report: per-session parts kept in the store, only
+// the sessions changed since they were computed are loaded and analysed again.
+// Falls back to all sessions when nothing is kept or when the changed
+// sessions move the start levels every conversation is judged against.
+import { prepareDataset, type Calendar, type Filters } from '../accounting/index.js';
+import { analyzeCache, conversationFirsts, startLevelsOf, wasteLookup, type ConversationFirst, type StartLevels } from '../cache/index.js';
+import type { Pricing } from '../pricing/index.js';
+import type { ReportMeta } from '../report/meta.js';
+import { collectParts, decodeParts, encodeParts, type SessionPart } from '../report/parts.js';
+import type { SqliteStore } from '../store/sqlite.js';
+
+export interface PartsLoaded {
+  parts: SessionPart[];
+  pricing: Pricing;
+  meta: ReportMeta;
+}
+
+export interface PartsContext {
+  store: SqliteStore;
+  /** everything the parts depend on besides the data, hashed */
+  key: string;
+  roots: string[];
+  range: { from: number | null; to: number | null };
+  filters: Filters;
+  calendar: Calendar;
+  pricing: Pricing;
+}
+
+function levelsKey(levels: StartLevels): string {
+  return JSON.stringify([...levels].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)));
+}
+
+/** Every session's part, recomputing only what changed since the kept parts. */
+export function sessionParts(ctx: PartsContext): { parts: SessionPart[]; recomputed: number } {
+  const { store, key } = ctx;
+  // read before the data: anything written later has a later generation and is recomputed next time
+  const generation = store.generation();
+  const kept = store.parts.read(key);
+  if (kept) {
+    const changed = store.changedSessions(kept.generation);
+    const keptParts = decodeParts(kept.data);
+    if (changed.length === 0) return { parts: keptParts, recomputed: 0 };
+    const gone = new Set(changed);
+    const others = keptParts.filter((p) => !gone.has(p.session));
+    const keptFirsts = others.flatMap((p) => p.firsts);
+    const fresh = compute(ctx, changed, (own) => startLevelsOf([...keptFirsts, ...own]));
+    if (fresh.levels === kept.levels) {
+      const parts = [...others, ...fresh.parts];
+      store.parts.write(key, generation, fresh.levels, encodeParts(parts));
+      return { parts, recomputed: changed.length };
+    }
+  }
+  const all = compute(ctx, null, (own) => startLevelsOf(own));
+  store.parts.write(key, generation, all.levels, encodeParts(all.parts));
+  return { parts: all.parts, recomputed: all.parts.length };
+}
+
+function compute(ctx: PartsContext, sessions: readonly string[] | null, levelsOf: (own: ConversationFirst[]) => StartLevels): { parts: SessionPart[]; levels: string } {
+  const data = ctx.store.load(ctx.range, ctx.roots, sessions);
+  const ds = prepareDataset(data, ctx.pricing, ctx.calendar, ctx.filters);
+  let levels: StartLevels | null = null;
+  const analysis = analyzeCache(ds, ctx.pricing, (conversations) => (levels = levelsOf(conversationFirsts(conversations))));
+  // (analyzeCache calls it once, before judging any conversation)
+  const firsts = conversationFirsts(analysis.conversations);
+  return { parts: collectParts(ds, wasteLookup(analysis), firsts), levels: levelsKey(levels ?? new Map()) };
+}
