@@ -4,8 +4,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { installStatusline, runStatusline, statuslineSnippet } from '../src/live/statusline.js';
 import { readState, statePath, statuslineDir } from '../src/live/state.js';
+import { claudeHome } from './oracle/cli.js';
 
-const DATA = '/work/shared/data/claude-home/projects';
+const DATA = path.join(claudeHome, 'projects');
 // a real main-thread transcript that writes the 1h cache
 const REAL = path.join(DATA, '-experiments-worktrees', 'ef958aa1-0e93-49f0-bb71-150f63befcd1.jsonl');
 const haveReal = fs.existsSync(REAL);
@@ -160,6 +161,23 @@ describe.skipIf(!haveReal)('statusline: real transcript growing between calls', 
     expect(s2.write).toBe(full.write);
     expect(s2.costUSD).toBeCloseTo(full.costUSD, 9);
     expect(s2.lastWrite?.w1h ?? 0).toBeGreaterThanOrEqual(0);
+  });
+});
+
+describe.skipIf(!haveReal)('statusline: a real session with sub-agents', () => {
+  it('session cost and hit rate include the sub-agent transcripts beside the session', async () => {
+    // hand-checked with `cachelens session ef958aa1 --json` (the full accounting path): 17 main + 66 sub-agent
+    // requests in 6 sub-agent files; cost $5.451317; reads 2,455,695 of 2,856,814 input tokens = 85.96%
+    const cacheHome = tmp();
+    const e = { ...env, XDG_CACHE_HOME: cacheHome };
+    const stdin = JSON.stringify({ session_id: 'ef958aa1-0e93-49f0-bb71-150f63befcd1', transcript_path: REAL, model: { id: 'claude-opus-4-7' } });
+    const line = await runStatusline(stdin, { env: e, format: '{cost} | {hit} | {agents}' });
+    expect(line).toBe('$5.45 | 85% | 6 sub-agents $3.49');
+    // a second call reads nothing new and says the same
+    expect(await runStatusline(stdin, { env: e, format: '{cost} | {hit} | {agents}' })).toBe(line);
+    const state = readState(statePath(e, 'ef958aa1-0e93-49f0-bb71-150f63befcd1'))!;
+    expect(state.requests).toBe(17);
+    expect(Object.values(state.agents ?? {}).reduce((n, a) => n + a.requests, 0)).toBe(66);
   });
 });
 

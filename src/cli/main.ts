@@ -3,7 +3,7 @@
 // lives in commands.ts, loaded once a command runs.
 import { Command, Option } from 'commander';
 import { CAUSES } from '../cache/rebuilds.js';
-import { isCliError } from './errors.js';
+import { CliError, isCliError } from './errors.js';
 
 import { VERSION } from './version.js';
 
@@ -105,6 +105,27 @@ export function buildProgram(): Command {
       }
       const { runStatusline } = await import('../live/statusline.js');
       process.stdout.write((await runStatusline(text, { format: o.format })) + '\n');
+    });
+
+  program
+    .command('watch')
+    .description('live view of the active sessions (written in the last hour): warm/cold countdown, hit rate, cost today, latest requests, rebuild alerts; q quits')
+    .option('--session <id>', 'only this session (id or prefix)')
+    .option('--project <text>', 'only projects whose directory name contains this text')
+    .option('--dir <path>', 'Claude config dir or its projects/ dir (repeatable)', collect)
+    .option('--tz <zone>', 'IANA time zone for "today" and clock times (default: the system zone)')
+    .option('--notify', 'also show each rebuild alert as a desktop notification (notify-send)')
+    .option('--webhook <url>', 'also POST each rebuild alert as JSON to this URL (numbers and names only, no prompt text)')
+    .option('--interval <seconds>', 'how often followed files are polled besides fs.watch', '1')
+    .option('--once', 'print one frame and exit')
+    .option('--no-color', 'no colours (NO_COLOR is honoured too)')
+    .action(async (o) => {
+      const { runWatch } = await import('../live/watch-run.js');
+      if (o.tz) {
+        const { isValidTimeZone } = await import('../accounting/time.js');
+        if (!isValidTimeZone(o.tz)) throw new CliError(`--tz: unknown time zone '${o.tz}' (use an IANA name such as Europe/Berlin or UTC)`);
+      }
+      process.exitCode = await runWatch(o);
     });
 
   program

@@ -45,6 +45,8 @@ export interface SessionState {
   lastCompactTs: number | null;
   /** JSON of the last `prompt_cache` object persisted for this session */
   lastPromptCache: string | null;
+  /** the session's sub-agent transcripts, each followed like the main one (main thread state only) */
+  agents?: Record<string, SessionState>;
 }
 
 export const RECENT_KEEP = 8;
