@@ -5,15 +5,9 @@ import type { ConversationEvent } from '../domain/types.js';
 import type { Pricing } from '../pricing/index.js';
 import { eventsBefore, eventsBetween, type Conversation } from './conversations.js';
 
-/** Claude Code's own rule: a miss counts when more than 5% and at least 2,000 tokens are re-processed. */
-export const REBUILD_MIN_TOKENS = 2000;
-export const REBUILD_MIN_SHARE = 0.05;
-/**
- * Transcript times are when a response's first block was written; the API
- * counts the TTL from the request's start, seconds (rarely a minute) earlier.
- * A gap this close to the TTL already counts as past it.
- */
-export const TTL_SLACK_MS = 60_000;
+import { REBUILD_MIN_SHARE, REBUILD_MIN_TOKENS, TTL_SLACK_MS } from './thresholds.js';
+
+export { REBUILD_MIN_SHARE, REBUILD_MIN_TOKENS, TTL_SLACK_MS };
 /** Sub-agents whose first requests start this close together fanned out in parallel. */
 export const FANOUT_WINDOW_MS = 10_000;
 /** Two writes within this share of each other are taken to be the same prefix. */

@@ -5,7 +5,7 @@
 // kept in a file between calls) and by watch (state kept in memory).
 import fs from 'node:fs';
 import path from 'node:path';
-import { REBUILD_MIN_SHARE, REBUILD_MIN_TOKENS, TTL_SLACK_MS } from '../cache/index.js';
+import { REBUILD_MIN_SHARE, REBUILD_MIN_TOKENS, TTL_SLACK_MS } from '../cache/thresholds.js';
 import type { Pricing } from '../pricing/index.js';
 import { scanFiles } from '../scan/index.js';
 import type { RequestRecord } from '../domain/types.js';
