@@ -252,9 +252,10 @@ export function benchEnv(home, extra = {}) {
  * here with process.hrtime around spawnSync; peak RSS (KiB, the max over the
  * process and its waited-for children) comes from time's last stderr line.
  * stdout goes to a file so large outputs cost the same for every tool.
+ * `input`: text for the command's stdin (else stdin is closed).
  * Returns { wallS, rssKiB, status, stdout, stderr }.
  */
-export function measure(cmd, args, { env, cwd = ROOT, keepStdout = false } = {}) {
+export function measure(cmd, args, { env, cwd = ROOT, keepStdout = false, input = null } = {}) {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cachelens-bench-'));
   const home = path.join(tmp, 'home');
   fs.mkdirSync(home);
@@ -265,7 +266,8 @@ export function measure(cmd, args, { env, cwd = ROOT, keepStdout = false } = {})
     const r = spawnSync(TIME_BIN, ['-f', '%e %M', cmd, ...args], {
       cwd,
       env: benchEnv(home, env),
-      stdio: ['ignore', fd, 'pipe'],
+      stdio: [input === null ? 'ignore' : 'pipe', fd, 'pipe'],
+      ...(input === null ? {} : { input }),
       maxBuffer: 64 * MiB,
     });
     const wallS = Number(process.hrtime.bigint() - t0) / 1e9;

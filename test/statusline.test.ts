@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { installStatusline, runStatusline, statuslineSnippet } from '../src/live/statusline.js';
+import { installStatusline, statuslineSnippet } from '../src/live/install.js';
+import { runStatusline } from '../src/live/statusline.js';
 import { readState, statePath, statuslineDir } from '../src/live/state.js';
 import { claudeHome } from './oracle/cli.js';
 
@@ -121,6 +122,19 @@ describe('statusline: synthetic transcripts', () => {
     expect(narrow).toBe('Opus 4.6 | …');
     const coloured = await runStatusline(stdin(file, sid), { env: { ...env, NO_COLOR: '' }, now: t0 });
     expect(coloured).toContain('\u001b[32mwarm 5:00 (5m)\u001b[0m');
+  });
+
+  it('config.json sets the format and colours; --format wins; a bad config is said in the line', async () => {
+    const { file, sid } = session([usageLine({ id: 'a', ts: iso(t0), read: 0, w5m: 30_000 })]);
+    const configHome = tmp();
+    const e = { ...env, NO_COLOR: '', XDG_CONFIG_HOME: configHome };
+    fs.mkdirSync(path.join(configHome, 'cachelens'));
+    const config = path.join(configHome, 'cachelens', 'config.json');
+    fs.writeFileSync(config, JSON.stringify({ statusline: { format: '{ttl} · {hit}', color: false } }));
+    expect(await runStatusline(stdin(file, sid), { env: e, now: t0 })).toBe('warm 5:00 (5m) · 0%');
+    expect(await runStatusline(stdin(file, sid), { env: e, now: t0, format: '{model}' })).toBe('Opus 4.6');
+    fs.writeFileSync(config, '{"statusline": ');
+    expect(await runStatusline(stdin(file, sid), { env: e, now: t0, format: '{model}' })).toBe(`Opus 4.6 | cachelens: ${config} is not valid JSON`);
   });
 
   it('state file corrupt or transcript shrunk: rescans from 0', async () => {

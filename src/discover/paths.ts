@@ -17,6 +17,14 @@ export function userDataDir(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(env.XDG_DATA_HOME && env.XDG_DATA_HOME !== '' ? env.XDG_DATA_HOME : path.join(home, '.local', 'share'), 'cachelens');
 }
 
+/** Where the user's config.json lives ($XDG_CONFIG_HOME/cachelens on Linux). */
+export function userConfigDir(env: NodeJS.ProcessEnv = process.env): string {
+  const home = env.HOME ?? os.homedir();
+  if (process.platform === 'darwin') return path.join(home, 'Library', 'Application Support', 'cachelens');
+  if (process.platform === 'win32') return path.join(env.APPDATA ?? path.join(home, 'AppData', 'Roaming'), 'cachelens');
+  return path.join(env.XDG_CONFIG_HOME && env.XDG_CONFIG_HOME !== '' ? env.XDG_CONFIG_HOME : path.join(home, '.config'), 'cachelens');
+}
+
 /**
  * The system time zone without starting ICU (tens of ms): $TZ, else the
  * /etc/localtime link, else Intl. Validity is checked where the zone is used.

@@ -56,6 +56,11 @@ export function statuslineDir(env: NodeJS.ProcessEnv): string {
   return path.join(userCacheDir(env), 'statusline');
 }
 
+/** Where the status line appends Claude Code's `prompt_cache` objects (the store takes them in). */
+export function promptCacheLog(env: NodeJS.ProcessEnv): string {
+  return path.join(statuslineDir(env), 'prompt-cache.jsonl');
+}
+
 function safeId(sessionId: string): string {
   return sessionId.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 200) || 'unknown';
 }

@@ -3,15 +3,44 @@
 // incrementally (see state.ts). Never throws: every failure is a short line.
 import fs from 'node:fs';
 import path from 'node:path';
+import { userConfigDir } from '../discover/paths.js';
 import { loadPricing, type Pricing } from '../pricing/index.js';
-import { readState, statePath, statuslineDir, writeState, type SessionState } from './state.js';
+import { promptCacheLog, readState, statePath, statuslineDir, writeState, type SessionState } from './state.js';
 import { SHORT_CAUSE, fmtClock, fmtTokens, fmtUSD, palette, type Palette } from './format.js';
 import { TTL_1H, advance, asPriceInput, readTail, resumable, ttlOf, writeOf, type TailInfo } from './tracker.js';
 
-export { installStatusline, statuslineSnippet } from './install.js';
 export { fmtTokens } from './format.js';
 
 export const DEFAULT_FORMAT = '{model} | cache {hit} | last {last} | {cost} session | {ttl} | {rebuilds}';
+
+/** What config.json may set for the status line (`{"statusline": {...}}`). */
+export interface StatuslineConfig {
+  format?: string;
+  /** false: no colours (as NO_COLOR) */
+  color?: boolean;
+}
+
+/** The status line's part of config.json: {} when there is none; a problem when it cannot be used. */
+export function readStatuslineConfig(env: NodeJS.ProcessEnv): { config: StatuslineConfig; problem: string | null } {
+  const file = path.join(userConfigDir(env), 'config.json');
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    return { config: {}, problem: (err as NodeJS.ErrnoException).code === 'ENOENT' ? null : `cannot read ${file}` };
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return { config: {}, problem: `${file} is not valid JSON` };
+  }
+  const sl = isRecord(raw) && isRecord(raw.statusline) ? raw.statusline : {};
+  const config: StatuslineConfig = {};
+  if (typeof sl.format === 'string') config.format = sl.format;
+  if (typeof sl.color === 'boolean') config.color = sl.color;
+  return { config, problem: null };
+}
 
 export interface StatuslineOptions {
   /** ms since epoch (default Date.now()) */
@@ -104,7 +133,7 @@ function persistPromptCache(state: SessionState, input: StatusInput, env: NodeJS
     const dir = statuslineDir(env);
     fs.mkdirSync(dir, { recursive: true });
     const row = { time: new Date(now).toISOString(), session_id: input.sessionId, prompt_cache: input.promptCache };
-    fs.appendFileSync(path.join(dir, 'prompt-cache.jsonl'), `${JSON.stringify(row)}\n`);
+    fs.appendFileSync(promptCacheLog(env), `${JSON.stringify(row)}\n`);
     state.lastPromptCache = json;
   } catch {
     // best effort
@@ -145,7 +174,9 @@ function rebuildsField(state: SessionState, input: StatusInput): string {
 export async function runStatusline(stdinText: string, opts: StatuslineOptions = {}): Promise<string> {
   const env = opts.env ?? process.env;
   const now = opts.now ?? Date.now();
-  const c = palette(!env.NO_COLOR);
+  // --format wins over config.json; a config that cannot be used is said in the line, never fatal
+  const { config, problem } = readStatuslineConfig(env);
+  const c = palette(!env.NO_COLOR && config.color !== false);
   const finish = (line: string, plain: string): string => fitColumns(line, plain, env);
   const short = (text: string): string => finish(text, text);
   try {
@@ -192,10 +223,27 @@ export async function runStatusline(stdinText: string, opts: StatuslineOptions =
       rebuilds: rebuildsField(state, input),
       agents: subs.length === 0 ? 'no sub-agents' : `${subs.length} sub-agent${subs.length === 1 ? '' : 's'} ${fmtUSD(subs.reduce((n, a) => n + a.costUSD, 0))}`,
     };
-    const template = opts.format ?? DEFAULT_FORMAT;
+    const template = (opts.format ?? config.format ?? DEFAULT_FORMAT) + (problem ? ` | cachelens: ${problem}` : '');
     const plainValues = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, v.replace(/\u001b\[\d+m/g, '')]));
     return finish(render(template, values), render(template, plainValues));
   } catch (err) {
     return short(`cachelens: statusline failed (${(err as Error).message ?? String(err)})`.slice(0, 200));
   }
+}
+
+/** The command: reads stdin, prints the line (see main.ts for the fast path that calls it). */
+export async function statuslineMain(format: string | undefined): Promise<void> {
+  // never fails loudly: Claude Code shows whatever this prints
+  let text = '';
+  try {
+    // a pipe (what Claude Code gives) is read in one blocking call, without loading the stream machinery
+    text = fs.readFileSync(0, 'utf8');
+  } catch {
+    try {
+      for await (const chunk of process.stdin) text += chunk;
+    } catch {
+      text = '';
+    }
+  }
+  process.stdout.write((await runStatusline(text, { format })) + '\n');
 }
