@@ -62,7 +62,13 @@ export function breaksBlocks(r: BreaksReport, p: Paint, opts: { limit: number })
       b.tokensRewritten,
       b.requestId ?? b.messageId,
     ]),
-    notes: shown.length ? [p.dim(`Evidence of the costliest: ${shown[0]!.evidence.join('; ')}`)] : [],
+    notes: [
+      ...(shown.length ? [p.dim(`Evidence of the costliest: ${shown[0]!.evidence.join('; ')}`)] : []),
+      ...(() => {
+        const told = shown.filter((b) => b.claudeCode !== null);
+        return told.length ? [p.dim(`Claude Code's own verdict (status line last_miss_cause) for ${told.length} of these: ${told.slice(0, 3).map((b) => `${localTime(b.timestamp, tz)} ${b.claudeCode!.lastMissCause}`).join('; ')}`)] : [];
+      })(),
+    ],
   };
   blocks.push(list);
   return blocks;

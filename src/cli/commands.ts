@@ -121,10 +121,10 @@ export async function runBreaks(o: Opts & { cause?: string[]; minUsd: string; li
   const limit = Number(o.limit);
   if (!Number.isInteger(limit) || limit < 1) throw new CliError(`--limit expects a positive whole number, got '${o.limit}'`);
   const includeStarts = o.all === true;
-  await emit('breaks', o, { events: true }, { causes, minUSD, limit, includeStarts }, async ({ ds, pricing, meta }) => {
+  await emit('breaks', o, { events: true }, { causes, minUSD, limit, includeStarts }, async ({ ds, pricing, meta, ccReports }) => {
     const { analyzeCache } = await import('../cache/index.js');
     const { buildBreaks } = await import('../report/breaks.js');
-    return buildBreaks(ds, analyzeCache(ds, pricing), meta, { causes: causes as RebuildCause[] | null, minUSD, includeStarts });
+    return buildBreaks(ds, analyzeCache(ds, pricing), meta, { causes: causes as RebuildCause[] | null, minUSD, includeStarts, ccReports });
   }, async (r, p) => (await import('./breaks-view.js')).breaksBlocks(r, p, { limit }));
 }
 

@@ -9,7 +9,9 @@ import { discoverFiles, resolveConfigDirs } from '../discover/index.js';
 import { systemTimeZone, userCacheDir, userDataDir } from '../discover/paths.js';
 import type { Pricing } from '../pricing/index.js';
 import type { ReportMeta, StoreInfo } from '../report/meta.js';
-import { emptyIssues, type ScanResult, type ScanStats } from '../domain/types.js';
+import { emptyIssues, type ClaudeCodeCacheReport, type ScanResult, type ScanStats } from '../domain/types.js';
+import { promptCacheLog } from '../live/state.js';
+import { parseCcReports } from '../store/cc-reports.js';
 import { openSqliteStore, StoreVersionError, type SqliteStore } from '../store/sqlite.js';
 import { refreshStore } from '../store/refresh.js';
 import { CliError } from './errors.js';
@@ -32,6 +34,8 @@ export interface CommonOptions {
 
 export interface Loaded {
   ds: Dataset;
+  /** Claude Code's own cache reports in the range (from the store, or the status line's log with --no-store) */
+  ccReports: ClaudeCodeCacheReport[];
   pricing: Pricing;
   meta: ReportMeta;
   /** set when nothing was found: where we looked */
@@ -128,12 +132,20 @@ export async function produce(opts: CommonOptions, version: string, needs: { eve
     stats.unreadableFiles.push(...problems);
     return { demo, sources, filters: { since, until, tz, project }, scan: stats, store };
   };
-  const finish = async (data: ScanData, stats: ScanStats, sources: string[], demo: boolean, notFound: string[] | null, store: StoreInfo | null): Promise<Loaded> => {
+  const finish = async (
+    data: ScanData,
+    stats: ScanStats,
+    sources: string[],
+    demo: boolean,
+    notFound: string[] | null,
+    store: StoreInfo | null,
+    ccReports: ClaudeCodeCacheReport[] = [],
+  ): Promise<Loaded> => {
     const meta = metaOf(stats, sources, demo, store);
     const pricing = await getPricing();
     const { prepareDataset } = await import('../accounting/index.js');
     const ds = prepareDataset(data, pricing, calendarOf(), filters);
-    return { ds, pricing, notFound, meta };
+    return { ds, pricing, notFound, meta, ccReports: ccReports.filter((r) => r.timestamp >= (ds.range.from ?? -Infinity) && r.timestamp < (ds.range.to ?? Infinity)) };
   };
   if (opts.from) {
     // the team's records, read from PostgreSQL; never cached (other machines change them)
@@ -148,6 +160,7 @@ export async function produce(opts: CommonOptions, version: string, needs: { eve
     const store = openStore(storePath(opts));
     try {
       const refresh = files.length > 0 ? await refreshStore(store, files, (f) => f.root) : null;
+      store.ccReports.ingest(promptCacheLog(process.env));
       if (overrideFile) await getPricing(); // a bad --pricing file fails before a cached output is printed
       const candidates = dirs.looked.flatMap((e) => [e, path.join(e, 'projects')]);
       const roots = opts.dir?.length ? dirs.projectsDirs : [...candidates, ...store.roots().filter((r) => r.startsWith('import:'))];
@@ -182,7 +195,7 @@ export async function produce(opts: CommonOptions, version: string, needs: { eve
       } else {
         const data = store.load({ from, to }, roots);
         if (files.length > 0 || data.requests.length > 0 || data.apiErrors.length > 0) {
-          const output = await spec.build(await finish(data, stats, dirs.projectsDirs, false, null, storeInfo()));
+          const output = await spec.build(await finish(data, stats, dirs.projectsDirs, false, null, storeInfo(), store.ccReports.load({ from, to })));
           keep(output);
           return { output, notFound: null };
         }
@@ -193,7 +206,7 @@ export async function produce(opts: CommonOptions, version: string, needs: { eve
   } else if (files.length > 0) {
     const { scanFiles } = await import('../scan/index.js');
     const scan = await scanFiles(files, { events: needs.events === true });
-    return { output: await spec.build(await finish(scan, scan.stats, dirs.projectsDirs, false, null, null)), notFound: null };
+    return { output: await spec.build(await finish(scan, scan.stats, dirs.projectsDirs, false, null, null, readCcLog())), notFound: null };
   }
   // nothing found anywhere: the demo, scanned directly (never stored)
   const demoDir = await ensureDemoDir(version);
@@ -201,6 +214,15 @@ export async function produce(opts: CommonOptions, version: string, needs: { eve
   const { scanFiles } = await import('../scan/index.js');
   const scan = await scanFiles(discoverFiles(d.projectsDirs, problems), { events: needs.events === true });
   return { output: await spec.build(await finish(scan, scan.stats, d.projectsDirs, true, dirs.looked, null)), notFound: dirs.looked };
+}
+
+/** The status line's log of Claude Code's cache reports, read directly (--no-store). */
+function readCcLog(): ClaudeCodeCacheReport[] {
+  try {
+    return parseCcReports(fs.readFileSync(promptCacheLog(process.env), 'utf8'));
+  } catch {
+    return []; // no status line in use
+  }
 }
 
 type ScanData = Pick<ScanResult, 'requests' | 'apiErrors' | 'events'>;

@@ -61,6 +61,18 @@ export type ConversationEventKind =
   /** a SessionStart hook ran: detail startup | resume | clear | compact (only when the user has such hooks) */
   | 'session-start';
 
+/**
+ * What Claude Code itself said about its cache at one moment: the status
+ * line's `prompt_cache` object (hit ratio, miss count, `last_miss_cause`…),
+ * kept by `cachelens statusline` because Claude Code keeps it nowhere.
+ */
+export interface ClaudeCodeCacheReport {
+  sessionId: string;
+  /** ms since epoch when the status line received it */
+  timestamp: number;
+  promptCache: Record<string, unknown>;
+}
+
 /** Non-billing lines that explain what happened to the cache. */
 export interface ConversationEvent {
   kind: ConversationEventKind;

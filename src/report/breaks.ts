@@ -13,6 +13,7 @@ import {
   type Rebuild,
   type RebuildCause,
 } from '../cache/index.js';
+import type { ClaudeCodeCacheReport } from '../domain/types.js';
 import type { ReportMeta } from './meta.js';
 
 export interface BreakRow {
@@ -35,6 +36,12 @@ export interface BreakRow {
   /** for 'partial': the earlier level the read fell back to */
   level: number | null;
   evidence: string[];
+  /**
+   * Claude Code's own verdict when its status line reported one (main thread only):
+   * the first `prompt_cache.last_miss_cause` the status line received for this
+   * session within 15 minutes after the request
+   */
+  claudeCode: { lastMissCause: string; reportedAt: string } | null;
   /** request ids, for bug reports */
   messageId: string;
   requestId: string | null;
@@ -79,9 +86,23 @@ export interface BreaksOptions {
   minUSD: number;
   /** include conversation starts in the list (they are never waste) */
   includeStarts: boolean;
+  /** Claude Code's own cache reports (status line `prompt_cache`), in time order */
+  ccReports?: readonly ClaudeCodeCacheReport[];
 }
 
-function row(r: Rebuild): BreakRow {
+/** How long after a request a status-line report is taken to describe it. */
+export const CC_REPORT_WINDOW_MS = 15 * 60_000;
+
+function verdict(r: Rebuild, reports: readonly ClaudeCodeCacheReport[]): BreakRow['claudeCode'] {
+  if (r.agentId !== null) return null;
+  const t = r.request.timestamp;
+  const hit = reports.find(
+    (x) => x.sessionId === r.sessionId && x.timestamp >= t && x.timestamp <= t + CC_REPORT_WINDOW_MS && typeof x.promptCache.last_miss_cause === 'string',
+  );
+  return hit ? { lastMissCause: hit.promptCache.last_miss_cause as string, reportedAt: new Date(hit.timestamp).toISOString() } : null;
+}
+
+function row(r: Rebuild, reports: readonly ClaudeCodeCacheReport[]): BreakRow {
   return {
     cause: r.cause,
     timestamp: new Date(r.request.timestamp).toISOString(),
@@ -98,6 +119,7 @@ function row(r: Rebuild): BreakRow {
     wastedUSD: r.wasteUSD === null ? null : usd(r.wasteUSD),
     level: r.level,
     evidence: r.evidence,
+    claudeCode: verdict(r, reports),
     messageId: r.request.messageId,
     requestId: r.request.requestId,
     previousMessageId: r.previous?.messageId ?? null,
@@ -146,6 +168,6 @@ export function buildBreaks(ds: Dataset, analysis: CacheAnalysis, meta: ReportMe
     byProject: group(waste, (r) => r.project, total),
     byVersion: group(waste, (r) => r.request.version ?? 'unknown', total),
     byWeek: group(waste, (r) => cal.period(r.request.timestamp, 'week'), total).sort((a, b) => (a.key < b.key ? -1 : 1)),
-    rebuilds: listed.map(row),
+    rebuilds: listed.map((r) => row(r, opts.ccReports ?? [])),
   };
 }

@@ -9,6 +9,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { ApiErrorRecord, ConversationEvent, RequestRecord } from '../domain/types.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
+import { openCcReports, type CcReportsStore } from './cc-reports.js';
 import { openPartsCache, type PartsCache } from './parts.js';
 import { packSnapshot, unpackSnapshot } from './snapshot.js';
 
@@ -64,6 +65,8 @@ export interface SqliteStore {
   changedSessions(generation: number): string[];
   /** the report's per-session parts kept under an options key */
   parts: PartsCache;
+  /** Claude Code's own cache reports (status line `prompt_cache`) */
+  ccReports: CcReportsStore;
   /** every root recorded, e.g. to include imports */
   roots(): string[];
   counts(): { requests: number; apiErrors: number; events: number; files: number };
@@ -303,6 +306,7 @@ export function openSqliteStore(file: string): SqliteStore {
       return (db.prepare(`SELECT DISTINCT session_id FROM dirty_sessions WHERE gen > ?`).raw().all(generation) as [string][]).map((r) => r[0]);
     },
     parts: openPartsCache(db),
+    ccReports: openCcReports(db, () => bumpGeneration.run()),
     generation() {
       return (readGeneration.get() as { g: number } | undefined)?.g ?? 0;
     },
