@@ -41,7 +41,8 @@ export function createCache(): CacheState {
   return { entries: new Map(), scopes: new Map() };
 }
 
-export type Placement = { breakpoints: { index: number; ttl: Ttl; auto: boolean }[] } | { error: string };
+export type PlacementError = 'uncacheable-marker' | 'auto-ttl-conflict' | 'too-many-breakpoints' | 'ttl-order';
+export type Placement = { breakpoints: { index: number; ttl: Ttl; auto: boolean }[] } | { error: string; code: PlacementError; path: string | null };
 
 /**
  * Where the request's breakpoints are, or the 400 the API would answer.
@@ -52,7 +53,7 @@ export function placeBreakpoints(blocks: readonly PrefixBlock[], autoCache: Ttl 
   for (let i = 0; i < blocks.length; i++) {
     const b = blocks[i]!;
     if (b.cacheControl === null) continue;
-    if (!b.cacheable) return { error: `${b.path}: a ${b.kind === 'text' ? 'empty text' : b.kind} block cannot carry cache_control` };
+    if (!b.cacheable) return { error: `${b.path}: a ${b.kind === 'text' ? 'empty text' : b.kind} block cannot carry cache_control`, code: 'uncacheable-marker', path: b.path };
     bps.push({ index: i, ttl: b.cacheControl, auto: false });
   }
   if (autoCache !== null) {
@@ -61,20 +62,25 @@ export function placeBreakpoints(blocks: readonly PrefixBlock[], autoCache: Ttl 
     if (last >= 0) {
       const own = blocks[last]!.cacheControl;
       if (own !== null && own !== autoCache) {
-        return { error: `automatic cache_control (ttl ${autoCache}) lands on ${blocks[last]!.path}, which already has ttl ${own}` };
+        return { error: `automatic cache_control (ttl ${autoCache}) lands on ${blocks[last]!.path}, which already has ttl ${own}`, code: 'auto-ttl-conflict', path: blocks[last]!.path };
       }
       if (own === null) {
-        if (bps.length >= MAX_BREAKPOINTS) return { error: `automatic caching needs a breakpoint slot but ${bps.length} explicit breakpoints are set (max ${MAX_BREAKPOINTS})` };
+        if (bps.length >= MAX_BREAKPOINTS) {
+          return { error: `automatic caching needs a breakpoint slot but ${bps.length} explicit breakpoints are set (max ${MAX_BREAKPOINTS})`, code: 'too-many-breakpoints', path: 'cache_control' };
+        }
         bps.push({ index: last, ttl: autoCache, auto: true });
       }
     }
   }
-  if (bps.length > MAX_BREAKPOINTS) return { error: `${bps.length} cache breakpoints; the API allows at most ${MAX_BREAKPOINTS}` };
+  if (bps.length > MAX_BREAKPOINTS) {
+    return { error: `${bps.length} cache breakpoints; the API allows at most ${MAX_BREAKPOINTS}`, code: 'too-many-breakpoints', path: blocks[bps[MAX_BREAKPOINTS]!.index]!.path };
+  }
   let seen5m: number | null = null;
   for (const bp of bps) {
     if (bp.ttl === '5m' && seen5m === null) seen5m = bp.index;
     if (bp.ttl === '1h' && seen5m !== null) {
-      return { error: `${blocks[bp.index]!.path}: a 1h breakpoint after the 5m one at ${blocks[seen5m]!.path} (longer TTLs must come first)` };
+      const path = blocks[bp.index]!.path;
+      return { error: `${path}: a 1h breakpoint after the 5m one at ${blocks[seen5m]!.path} (longer TTLs must come first)`, code: 'ttl-order', path };
     }
   }
   return { breakpoints: bps };
