@@ -4,6 +4,7 @@
 import { Command, Option } from 'commander';
 import { CAUSES } from '../cache/rebuilds.js';
 import { isCliError } from './errors.js';
+import { registerSimCommands } from './sim-commands.js';
 
 import { VERSION } from './version.js';
 
@@ -139,6 +140,7 @@ export function buildProgram(): Command {
     .description('write the built-in demo transcripts (a generated Claude config dir) to DIR')
     .action((dir: string) => commands().then((c) => c.runDemo(dir)));
 
+  registerSimCommands(program);
   return program;
 }
 

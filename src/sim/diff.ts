@@ -55,6 +55,13 @@ function firstDifference(a: ParsedRequest, b: ParsedRequest): DiffReport['diverg
   const ta = blockText(a.body, x!.path);
   const tb = blockText(b.body, y.path);
   if (reason === 'content' && ta !== tb && canonicalJson(JSON.parse(ta || 'null')) === canonicalJson(JSON.parse(tb || 'null'))) reason = 'key order';
+  if (reason.startsWith('settings')) {
+    // the blocks are equal; show the settings that differ instead
+    const keys = [...changed(sa.system, sb.system), ...changed(sa.messages, sb.messages)];
+    const of = (s: { system: Record<string, unknown>; messages: Record<string, unknown> }): string =>
+      JSON.stringify(Object.fromEntries(keys.map((k) => [k, k in s.system ? s.system[k] : s.messages[k]])));
+    return { ...base, reason, excerptA: of(sa), excerptB: of(sb) };
+  }
   const ex = excerpts(ta, tb);
   return { ...base, reason, excerptA: ex.a, excerptB: ex.b };
 }
