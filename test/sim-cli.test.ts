@@ -93,6 +93,20 @@ const jsonl = (...lines: unknown[]): string => lines.map((l) => JSON.stringify(l
     expect(table.stdout).toMatch(/first divergence at position 3 \(messages, messages\[1\]\.content\[0\]\): content/);
   });
 
+  it('the example in docs/examples/requests.jsonl gives the numbers docs/simulate.md explains', () => {
+    const res = runCli(['simulate', 'docs/examples/requests.jsonl', '--json']);
+    expect(res.status).toBe(0);
+    const out = JSON.parse(res.stdout);
+    const rows = out.requests.map((r: { usage: { cache_read_input_tokens: number; cache_creation: { ephemeral_5m_input_tokens: number; ephemeral_1h_input_tokens: number } } }) => [
+      r.usage.cache_read_input_tokens, r.usage.cache_creation.ephemeral_1h_input_tokens, r.usage.cache_creation.ephemeral_5m_input_tokens,
+    ]);
+    // 1: tool 300 + system 6,000 written 1h, first message 20 written 5m
+    // 2: reads 6,320 (lookback from the new last message), writes the two new messages (25) 5m
+    // 3: 7.5 minutes later the 5m entries have expired: reads the 1h system prefix, writes all 75 message tokens again
+    expect(rows).toEqual([[0, 6300, 20], [6320, 0, 25], [6300, 0, 75]]);
+    expect(runCli(['lint', 'docs/examples/requests.jsonl']).status).toBe(0);
+  });
+
   it('malformed input: exit 2, one line naming file and line, nothing on stdout', () => {
     const cases: [string, string, RegExp][] = [
       ['notjson.jsonl', `${JSON.stringify(body(1))}\n{"at": 1,\n`, /notjson\.jsonl:2: not JSON/],

@@ -48,25 +48,78 @@ function parseTime(v: unknown, what: string): number {
   throw new Error(`"${what}" must be an ISO date-time or ms since the epoch, got ${JSON.stringify(v)}`);
 }
 
-function lineOfPosition(text: string, message: string): number {
-  const m = /position (\d+)/.exec(message);
-  if (!m) return 1;
-  const pos = Number(m[1]);
+/** Offset of the first JSON syntax error (JSON.parse messages do not always carry one). */
+export function jsonErrorOffset(text: string): number {
+  let i = 0;
+  const ws = (): void => {
+    while (i < text.length && ' \t\n\r'.includes(text[i]!)) i++;
+  };
+  const fail = (): never => {
+    throw i;
+  };
+  const value = (): void => {
+    ws();
+    const c = text[i];
+    if (c === '{' || c === '[') {
+      const close = c === '{' ? '}' : ']';
+      i++;
+      ws();
+      if (text[i] === close) return void i++;
+      for (;;) {
+        if (c === '{') {
+          ws();
+          if (text[i] !== '"') fail();
+          string();
+          ws();
+          if (text[i] !== ':') fail();
+          i++;
+        }
+        value();
+        ws();
+        if (text[i] === ',') i++;
+        else if (text[i] === close) return void i++;
+        else fail();
+      }
+    }
+    if (c === '"') return string();
+    const m = /^(-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?|true|false|null)/.exec(text.slice(i, i + 400));
+    if (!m) fail();
+    i += m![0].length;
+  };
+  const string = (): void => {
+    i++;
+    while (i < text.length && text[i] !== '"') {
+      if (text.charCodeAt(i) < 0x20) fail();
+      i += text[i] === '\\' ? 2 : 1;
+    }
+    if (i >= text.length) fail();
+    i++;
+  };
+  try {
+    value();
+    ws();
+    return i < text.length ? i : -1;
+  } catch (at) {
+    return at as number;
+  }
+}
+
+function lineOf(text: string, offset: number): number {
   let line = 1;
-  for (let i = 0; i < pos && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
+  for (let k = 0; k < offset && k < text.length; k++) if (text.charCodeAt(k) === 10) line++;
   return line;
 }
 
 /** Split a file's text into (line number, JSON value) items. */
-function items(file: string, text: string): { line: number; value: unknown }[] {
+function items(file: string, text: string): { line: number; value: unknown; element?: number }[] {
   if (file.endsWith('.json')) {
     let value: unknown;
     try {
       value = JSON.parse(text);
     } catch (e) {
-      throw new SimInputError(file, lineOfPosition(text, (e as Error).message), `not JSON: ${(e as Error).message}`);
+      throw new SimInputError(file, lineOf(text, Math.max(0, jsonErrorOffset(text))), `not JSON: ${(e as Error).message.split('\n')[0]}`);
     }
-    if (Array.isArray(value)) return value.map((v) => ({ line: 1, value: v }));
+    if (Array.isArray(value)) return value.map((v, i) => ({ line: 1, value: v, element: i }));
     return [{ line: 1, value }];
   }
   const out: { line: number; value: unknown }[] = [];
@@ -83,9 +136,9 @@ function items(file: string, text: string): { line: number; value: unknown }[] {
   return out;
 }
 
-function toRequest(file: string, line: number, value: unknown, prevStart: number | null, opts: InputOptions, index: number): ParsedRequest {
+function toRequest(file: string, line: number, value: unknown, prevStart: number | null, opts: InputOptions, element: number | undefined): ParsedRequest {
   const fail = (msg: string): never => {
-    throw new SimInputError(file, line, msg);
+    throw new SimInputError(file, line, element === undefined ? msg : `request [${element}]: ${msg}`);
   };
   if (!isObj(value)) fail('expected a JSON object (a Messages API body, or {"at", "model", "body", …})');
   const v = value as Obj;
@@ -124,7 +177,7 @@ function toRequest(file: string, line: number, value: unknown, prevStart: number
   const speed = meta['speed'] ?? body['speed'] ?? null;
   const geo = meta['inference_geo'] ?? body['inference_geo'] ?? null;
   const request: SimRequest = {
-    id: `${file}:${line}${index > 0 && file.endsWith('.json') ? `#${index}` : ''}`,
+    id: `${file}:${line}${element !== undefined ? `[${element}]` : ''}`,
     start,
     responseStart,
     model,
@@ -142,8 +195,8 @@ function toRequest(file: string, line: number, value: unknown, prevStart: number
 export function parseRequests(file: string, text: string, opts: InputOptions = {}, prevStart: number | null = null): ParsedRequest[] {
   const out: ParsedRequest[] = [];
   let prev = prevStart;
-  for (const [i, it] of items(file, text).entries()) {
-    const r = toRequest(file, it.line, it.value, prev, opts, file.endsWith('.json') ? i : 0);
+  for (const it of items(file, text)) {
+    const r = toRequest(file, it.line, it.value, prev, opts, it.element);
     prev = r.request.start;
     out.push(r);
   }

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadPricing } from '../pricing/index.js';
 import { diffRequests } from './diff.js';
-import { parseRequests, SimInputError } from './input.js';
+import { jsonErrorOffset, parseRequests, SimInputError } from './input.js';
 import { lintRequests } from './lint.js';
 
 const pricing = loadPricing();
@@ -136,5 +136,21 @@ describe('input errors name the file and line', () => {
     expect(err(JSON.stringify({ at: 'yesterday', body: body() }))).toMatch(/^x\.jsonl:1: "at" must be/);
     expect(err(ok, { estimate: false })).toMatch(/^x\.jsonl:1: tools\[0\]: no token count/);
     expect(err(JSON.stringify({ body: { ...body(), messages: 'x' } }))).toMatch(/^x\.jsonl:1: body\.messages: /);
+  });
+
+  it('finds the offset of a JSON syntax error (for the line number)', () => {
+    for (const ok of ['{}', '[]', ' {"a": [1, -2.5e3, true, null, "x\\"y\\u00e9"]} ', JSON.stringify(body())]) expect(jsonErrorOffset(ok)).toBe(-1);
+    expect(jsonErrorOffset('{"a": 1,}')).toBe(8);
+    expect(jsonErrorOffset('{"a" 1}')).toBe(5);
+    expect(jsonErrorOffset('[1, 2')).toBe(5);
+    expect(jsonErrorOffset('{"a": tru}')).toBe(6);
+    expect(jsonErrorOffset('{} {}')).toBe(3);
+  });
+
+  it('a .json file may hold an array of requests; errors name the element', () => {
+    const reqs = parseRequests('two.json', JSON.stringify([body(), body({}, ['hi', 'ok', 'more'])]));
+    expect(reqs.map((r) => r.request.id)).toEqual(['two.json:1[0]', 'two.json:1[1]']);
+    expect(() => parseRequests('two.json', JSON.stringify([body(), { prompt: 'x' }]))).toThrow(/^two\.json:1: request \[1\]: messages: not a Messages API body/);
+    expect(() => parseRequests('bad.json', '{\n  "messages": [\n}')).toThrow(/^bad\.json:3: not JSON/);
   });
 });
