@@ -3,8 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadPricing } from '../pricing/index.js';
 import { simulate } from './engine.js';
-import { BodyError, fingerprintRequest, prefixFromHashes } from './fingerprint.js';
-import { hashString } from './hash.js';
+import { BodyError, fingerprintRequest, prefixFromHashes, settingsSalts } from './fingerprint.js';
 import type { SimRequest } from './types.js';
 
 const pricing = loadPricing();
@@ -104,7 +103,7 @@ describe('fingerprintRequest', () => {
 
   it('prefixFromHashes gives the same cumulative hashes as fingerprintRequest for the same block hashes', () => {
     const fp = fingerprintRequest(body());
-    const salts = { system: hashString(JSON.stringify(fp.settings.system)), messages: hashString(JSON.stringify(fp.settings.messages)) };
+    const salts = settingsSalts(fp.settings);
     const again = prefixFromHashes(fp.blocks.map((b) => ({ level: b.level, hash: b.hash, tokens: b.tokens })), salts);
     expect(again.map((b) => b.cumulativeHash)).toEqual(fp.blocks.map((b) => b.cumulativeHash));
   });

@@ -135,6 +135,11 @@ export function settingsKey(s: Record<string, unknown>): string {
   return JSON.stringify(s);
 }
 
+/** The hashes mixed in where the system and messages levels start (pass them to prefixFromHashes). */
+export function settingsSalts(settings: LevelSettings): { system: number; messages: number } {
+  return { system: hashString(settingsKey(settings.system)), messages: hashString(settingsKey(settings.messages)) };
+}
+
 /**
  * Fingerprint a Messages API body: every prefix position with its hash,
  * cumulative hash, size, token count (given or estimated) and marker.
@@ -148,8 +153,7 @@ export function fingerprintRequest(body: unknown, opts: FingerprintOptions = {})
   }
   const cpt = opts.charsPerToken ?? DEFAULT_CHARS_PER_TOKEN;
   const blocks: PrefixBlock[] = new Array(raw.length);
-  const systemSalt = hashString(settingsKey(settings.system));
-  const messagesSalt = hashString(settingsKey(settings.messages));
+  const { system: systemSalt, messages: messagesSalt } = settingsSalts(settings);
   let cum = EMPTY_PREFIX;
   let seenSystemSalt = false;
   let seenMessagesSalt = false;

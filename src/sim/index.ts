@@ -8,7 +8,7 @@
 export type { Breakpoint, Explanation, Fingerprint, Level, LevelSettings, PrefixBlock, SimRequest, SimResult, Ttl, Usage } from './types.js';
 export { TTL_MS } from './types.js';
 export { combine, EMPTY_PREFIX, hashHex, hashString } from './hash.js';
-export { BodyError, fingerprintRequest, parseCacheControl, prefixFromHashes, settingsKey, type FingerprintOptions } from './fingerprint.js';
+export { BodyError, fingerprintRequest, parseCacheControl, prefixFromHashes, settingsKey, settingsSalts, type FingerprintOptions } from './fingerprint.js';
 export { DEFAULT_CHARS_PER_TOKEN, estimateTokens, IMAGE_TOKENS } from './estimate.js';
 export { documentedMinimum, FALLBACK_MINIMUM } from './minimums.js';
 export { createCache, LOOKBACK, MAX_BREAKPOINTS, placeBreakpoints, simulate, simulateRequest, type CacheState, type Placement, type PlacementError, type SimOptions } from './engine.js';
