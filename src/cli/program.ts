@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { CAUSES } from '../cache/rebuilds.js';
 import { CliError, isCliError } from './errors.js';
 
+import { registerSimCommands } from './sim-commands.js';
 import { VERSION } from './version.js';
 
 const commands = (): Promise<typeof import('./commands.js')> => import('./commands.js');
@@ -152,6 +153,7 @@ export function buildProgram(): Command {
     .description('write the built-in demo transcripts (a generated Claude config dir) to DIR')
     .action((dir: string) => commands().then((c) => c.runDemo(dir)));
 
+  registerSimCommands(program);
   return program;
 }
 
