@@ -3,7 +3,7 @@
 // can keep parts between runs and recompute just the sessions that changed;
 // the report is the merge of all parts. The full path (no store, team data)
 // goes through the same parts, so both give identical figures.
-import { addApiError, addRequest, newAccumulator, type Accumulator, type Dataset, type WasteLookup } from '../accounting/index.js';
+import { newAccumulator, type Accumulator, type Dataset, type PricedRequest, type WasteLookup } from '../accounting/index.js';
 import type { ConversationFirst } from '../cache/index.js';
 
 /** The accumulator's sums without its session set, as a vector (in FIELDS order): parts are many and kept as JSON. */
@@ -36,62 +36,90 @@ export interface MergedParts {
   unpriced: Map<string, Accumulator>;
 }
 
-function sumsOf(a: Accumulator): Sums {
-  return FIELDS.map((f) => a[f]);
+const N = FIELDS.length;
+// vector slots (FIELDS order)
+const REQ = 0, ERR = 1, INPUT = 2, OUTPUT = 3, W5 = 4, W1 = 5, READ = 6, COST = 7, NOCACHE = 8, UNPRICED = 9, REBUILDS = 10, WASTED = 11;
+
+/** One request's contribution, added to `v` (the same sums as accounting's addRequest). */
+function addTo(v: Sums, p: PricedRequest, rebuild: boolean, wasted: number): void {
+  const r = p.r;
+  v[REQ]! += 1;
+  v[INPUT]! += r.input;
+  v[OUTPUT]! += r.output;
+  v[W5]! += r.cacheWrite5m;
+  v[W1]! += r.cacheWrite1h;
+  v[READ]! += r.cacheRead;
+  if (p.costUSD === null) v[UNPRICED]! += 1;
+  else {
+    v[COST]! += p.costUSD;
+    v[NOCACHE]! += p.noCacheCostUSD ?? 0;
+  }
+  if (rebuild) {
+    v[REBUILDS]! += 1;
+    v[WASTED]! += wasted;
+  }
+}
+
+function at(m: Map<string, Sums>, k: string): Sums {
+  let v = m.get(k);
+  if (!v) {
+    v = new Array<number>(N).fill(0);
+    m.set(k, v);
+  }
+  return v;
 }
 
 /** One part per session of the dataset; `firsts` comes from the cache analysis' conversations. */
 export function collectParts(ds: Dataset, waste: WasteLookup, firsts: readonly ConversationFirst[]): SessionPart[] {
   interface Work {
-    total: Accumulator;
-    days: Map<string, Accumulator>;
-    models: Map<string, Accumulator>;
-    projects: Map<string, Accumulator>;
-    unpriced: Map<string, Accumulator>;
+    total: Sums;
+    days: Map<string, Sums>;
+    models: Map<string, Sums>;
+    projects: Map<string, Sums>;
+    unpriced: Map<string, Sums>;
     firsts: ConversationFirst[];
   }
   const bySession = new Map<string, Work>();
   const work = (s: string): Work => {
     let w = bySession.get(s);
     if (!w) {
-      w = { total: newAccumulator(), days: new Map(), models: new Map(), projects: new Map(), unpriced: new Map(), firsts: [] };
+      w = { total: new Array<number>(N).fill(0), days: new Map(), models: new Map(), projects: new Map(), unpriced: new Map(), firsts: [] };
       bySession.set(s, w);
     }
     return w;
   };
-  const at = (m: Map<string, Accumulator>, k: string): Accumulator => {
-    let a = m.get(k);
-    if (!a) {
-      a = newAccumulator();
-      m.set(k, a);
-    }
-    return a;
-  };
   const cal = ds.calendar;
+  let w: Work | null = null;
+  let last = '';
   for (const p of ds.requests) {
-    const w = work(p.r.sessionId);
-    addRequest(w.total, p, waste);
-    addRequest(at(w.days, cal.day(p.r.timestamp)), p, waste);
-    addRequest(at(w.models, p.r.model), p, waste);
-    addRequest(at(w.projects, p.r.project), p, waste);
-    if (p.costUSD === null) addRequest(at(w.unpriced, p.r.model), p);
+    // requests come in time order, mostly a session at a time
+    if (w === null || p.r.sessionId !== last) {
+      last = p.r.sessionId;
+      w = work(last);
+    }
+    const rebuild = waste.has(p.r.key);
+    const wasted = rebuild ? (waste.get(p.r.key) ?? 0) : 0;
+    addTo(w.total, p, rebuild, wasted);
+    addTo(at(w.days, cal.day(p.r.timestamp)), p, rebuild, wasted);
+    addTo(at(w.models, p.r.model), p, rebuild, wasted);
+    addTo(at(w.projects, p.r.project), p, rebuild, wasted);
+    if (p.costUSD === null) addTo(at(w.unpriced, p.r.model), p, false, 0);
   }
   for (const e of ds.apiErrors) {
-    const w = work(e.sessionId);
-    addApiError(w.total, e);
-    addApiError(at(w.days, cal.day(e.timestamp)), e);
-    addApiError(at(w.projects, e.project), e);
+    const x = work(e.sessionId);
+    x.total[ERR]! += 1;
+    at(x.days, cal.day(e.timestamp))[ERR]! += 1;
+    at(x.projects, e.project)[ERR]! += 1;
   }
   for (const f of firsts) bySession.get(f.sessionId)?.firsts.push(f);
-  const groups = (m: Map<string, Accumulator>): Groups => [...m].map(([k, a]) => [k, sumsOf(a)]);
-  return [...bySession].map(([session, w]) => ({
+  return [...bySession].map(([session, x]) => ({
     session,
-    total: sumsOf(w.total),
-    days: groups(w.days),
-    models: groups(w.models),
-    projects: groups(w.projects),
-    unpriced: groups(w.unpriced),
-    firsts: w.firsts,
+    total: x.total,
+    days: [...x.days],
+    models: [...x.models],
+    projects: [...x.projects],
+    unpriced: [...x.unpriced],
+    firsts: x.firsts,
   }));
 }
 
