@@ -3,59 +3,21 @@
 // sum of their local reports; syncing twice changes nothing; a sync
 // interrupted midway (a thrown error, or kill -9) and re-run converges.
 import { spawnSync } from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadPricing } from '../src/pricing/index.js';
-import { loadFromPg, openPgStore, redactUrl, syncToPg, type PgStore } from '../src/store/postgres.js';
+import { loadFromPg, openPgStore, syncToPg, type PgStore } from '../src/store/postgres.js';
 import { openSqliteStore } from '../src/store/sqlite.js';
 import { runSync, teamTotals } from '../src/cli/team.js';
 import { claudeHome, haveCli, haveSharedData, repoRoot, runCli, SKIP_NO_CLI } from './oracle/cli.js';
+import { pgDatabases, pgSkipReason } from './oracle/pg.js';
 
-const BASE_URL = process.env.CACHELENS_TEST_PG_URL ?? '';
-
-async function probe(): Promise<string | null> {
-  if (!BASE_URL) return 'CACHELENS_TEST_PG_URL is not set';
-  const c = new pg.Client({ connectionString: BASE_URL, connectionTimeoutMillis: 3000 });
-  try {
-    await c.connect();
-    await c.query('SELECT 1');
-    return null;
-  } catch (err) {
-    return `cannot reach ${redactUrl(BASE_URL)}: ${(err as Error).message}`;
-  } finally {
-    await c.end().catch(() => {});
-  }
-}
-
-const why = haveCli ? await probe() : SKIP_NO_CLI;
+const why = haveCli ? await pgSkipReason() : SKIP_NO_CLI;
 if (why) console.warn(`skipping team (PostgreSQL) tests: ${why}`);
 const d = why ? describe.skip : describe;
-
-const created: string[] = [];
-/** A fresh database on the test server for one test; dropped at the end. */
-async function freshDb(): Promise<string> {
-  const name = `cl_team_${crypto.randomBytes(5).toString('hex')}`;
-  const c = new pg.Client({ connectionString: BASE_URL });
-  await c.connect();
-  await c.query(`CREATE DATABASE ${name}`);
-  await c.end();
-  created.push(name);
-  const u = new URL(BASE_URL);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
-afterAll(async () => {
-  if (why || created.length === 0) return;
-  const c = new pg.Client({ connectionString: BASE_URL });
-  await c.connect();
-  for (const n of created) await c.query(`DROP DATABASE IF EXISTS ${n} WITH (FORCE)`).catch(() => {});
-  await c.end();
-});
+const { freshDb } = pgDatabases();
 
 function tmp(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `cachelens-team-${prefix}-`));

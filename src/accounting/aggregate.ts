@@ -41,6 +41,8 @@ export interface Accumulator {
   requests: number;
   apiErrors: number;
   sessions: Set<string>;
+  /** distinct sessions counted elsewhere (the team database): wins over `sessions` */
+  sessionCount?: number;
   input: number;
   output: number;
   w5: number;
@@ -100,7 +102,7 @@ export function finishTotals(a: Accumulator): Totals {
   const total = totalInput(a);
   return {
     requests: a.requests,
-    sessions: a.sessions.size,
+    sessions: a.sessionCount ?? a.sessions.size,
     apiErrors: a.apiErrors,
     inputTokens: a.input,
     outputTokens: a.output,

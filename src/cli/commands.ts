@@ -83,10 +83,13 @@ export async function runReport(o: Opts & { by: string; plan?: string; top: stri
     const { teamTotals } = await import('./team.js');
     const rows = await teamTotals(o.from, team, pricing, ds.range);
     return { ...report, team: { by: team, rows: rows.map((r) => ({ key: r.key, ...r.totals })) } };
-  }, async (r, p) => (await import('./views.js')).overviewBlocks(r, p, { top }), !o.git, o.git || team ? undefined : async ({ parts, pricing, meta }) => {
+  }, async (r, p) => (await import('./views.js')).overviewBlocks(r, p, { top }), !o.git, o.git ? undefined : async ({ merged, pricing, meta, range }) => {
     const { finishOverview } = await import('../report/overview.js');
-    const { mergeParts } = await import('../report/parts.js');
-    return finishOverview(mergeParts(parts), pricing, meta, { by, plan, since: meta.filters.since, until: meta.filters.until });
+    const report = finishOverview(merged, pricing, meta, { by, plan, since: meta.filters.since, until: meta.filters.until });
+    if (!team || !o.from) return report;
+    const { teamTotals } = await import('./team.js');
+    const rows = await teamTotals(o.from, team, pricing, range, { project: meta.filters.project });
+    return { ...report, team: { by: team, rows: rows.map((r) => ({ key: r.key, ...r.totals })) } };
   });
 }
 

@@ -149,11 +149,17 @@ export async function produce(opts: CommonOptions, version: string, needs: { eve
   };
   if (opts.from) {
     // the team's records, read from PostgreSQL; never cached (other machines change them)
-    const { loadTeamData, redactUrl } = await import('./team.js');
+    const { loadTeamData, redactUrl, teamOverview } = await import('./team.js');
     const from = since ? calendarOf().startOfDay(since) : null;
     const to = until ? calendarOf().startOfDay(nextDay(until)) : null;
-    const data = await loadTeamData(opts.from, { from, to });
     const stats = { ...emptyIssues(), files: 0, bytes: 0, usageLines: 0, workers: 0, elapsedMs: 0 };
+    if (spec.buildFromParts) {
+      // summed on the server: the client never holds the team's records
+      const pricing = await getPricing();
+      const merged = await teamOverview(opts.from, tz, pricing, { from, to }, { project });
+      return { output: await spec.buildFromParts({ merged, pricing, meta: metaOf(stats, [redactUrl(opts.from)], false, null), range: { from, to } }), notFound: null };
+    }
+    const data = await loadTeamData(opts.from, { from, to });
     return { output: await spec.build(await finish(data, stats, [redactUrl(opts.from)], false, null, null)), notFound: null };
   }
   if (opts.store !== false) {
@@ -188,7 +194,8 @@ export async function produce(opts: CommonOptions, version: string, needs: { eve
         const partsKey = createHash('sha1').update(JSON.stringify({ v: version, roots, tz, since, until, project, pricingKey })).digest('hex');
         const { parts } = sessionParts({ store, key: partsKey, roots, range: { from, to }, filters, calendar: calendarOf(), pricing });
         if (files.length > 0 || parts.length > 0) {
-          const output = await spec.buildFromParts({ parts, pricing, meta: metaOf(stats, dirs.projectsDirs, false, storeInfo()) });
+          const { mergeParts } = await import('../report/parts.js');
+          const output = await spec.buildFromParts({ merged: mergeParts(parts), pricing, meta: metaOf(stats, dirs.projectsDirs, false, storeInfo()), range: { from, to } });
           keep(output);
           return { output, notFound: null };
         }

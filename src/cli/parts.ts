@@ -6,13 +6,16 @@ import { prepareDataset, type Calendar, type Filters } from '../accounting/index
 import { analyzeCache, conversationFirsts, startLevelsOf, wasteLookup, type ConversationFirst, type StartLevels } from '../cache/index.js';
 import type { Pricing } from '../pricing/index.js';
 import type { ReportMeta } from '../report/meta.js';
-import { collectParts, decodeParts, encodeParts, type SessionPart } from '../report/parts.js';
+import { collectParts, decodeParts, encodeParts, type MergedParts, type SessionPart } from '../report/parts.js';
 import type { SqliteStore } from '../store/sqlite.js';
 
+/** What a report built from merged sums gets: the sums (local parts merged, or the team database's), prices, meta. */
 export interface PartsLoaded {
-  parts: SessionPart[];
+  merged: MergedParts;
   pricing: Pricing;
   meta: ReportMeta;
+  /** [from, to) epoch ms of the filters, null where open */
+  range: { from: number | null; to: number | null };
 }
 
 export interface PartsContext {

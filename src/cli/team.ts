@@ -4,6 +4,8 @@
 // is printed has its password masked.
 import type { Totals } from '../accounting/aggregate.js';
 import type { Pricing } from '../pricing/index.js';
+import type { MergedParts } from '../report/parts.js';
+import { REBUILD_MIN_SHARE, REBUILD_MIN_TOKENS } from '../cache/thresholds.js';
 import {
   INPUT_TIER_THRESHOLDS,
   loadFromPg,
@@ -92,6 +94,19 @@ export async function loadTeamData(url: string, range: { from: number | null; to
   const s = await connect(url, '--from');
   try {
     return await loadFromPg(s, range, filter);
+  } finally {
+    await s.close().catch(() => {});
+  }
+}
+
+/** `report --from URL`: the overview's sums, computed on the server and priced here. */
+export async function teamOverview(url: string, tz: string, pricing: Pricing, range: { from: number | null; to: number | null }, filter: TeamFilter = {}): Promise<MergedParts> {
+  const s = await connect(url, '--from');
+  try {
+    const { teamOverviewSums } = await import('../store/pg-overview.js');
+    const { teamMergedParts } = await import('../report/team-overview.js');
+    const { sums, counts } = await teamOverviewSums(s, tz, { minTokens: REBUILD_MIN_TOKENS, minShare: REBUILD_MIN_SHARE }, range, filter);
+    return teamMergedParts(sums, counts, pricing);
   } finally {
     await s.close().catch(() => {});
   }

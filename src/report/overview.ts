@@ -97,9 +97,11 @@ function regroup(m: Map<string, Accumulator>, keyOf: (k: string) => string): Map
     const g = keyOf(k);
     const b = out.get(g);
     if (!b) {
+      // a group of one keeps its count; a merged group's count is set by the caller when it has one
       out.set(g, { ...a, sessions: new Set(a.sessions) });
       continue;
     }
+    b.sessionCount = undefined;
     for (const s of a.sessions) b.sessions.add(s);
     b.requests += a.requests;
     b.apiErrors += a.apiErrors;
@@ -122,7 +124,9 @@ const byKey = <T>(key: (x: T) => string) => (a: T, b: T): number => (key(a) < ke
 /** The report from merged parts (the store's incremental path enters here). */
 export function finishOverview(m: MergedParts, pricing: Pricing, meta: ReportMeta, opts: OverviewOptions): OverviewReport {
   const totals = finishTotals(m.total);
-  const periods = rows(regroup(m.days, (d) => periodOfDay(d, opts.by)), 'period').sort(byKey((r) => r.period));
+  const byPeriod = regroup(m.days, (d) => periodOfDay(d, opts.by));
+  if (m.periodSessions && opts.by !== 'day') for (const [k, a] of byPeriod) a.sessionCount = m.periodSessions.get(`${opts.by}:${k}`)?.sessions ?? 0;
+  const periods = rows(byPeriod, 'period').sort(byKey((r) => r.period));
   const models = rows(m.models, 'model')
     .map(({ model, ...t }) => ({ model, displayName: pricing.displayName(model), ...t }))
     .sort((a, b) => b.costUSD - a.costUSD || b.totalTokens - a.totalTokens || (a.model < b.model ? -1 : 1));

@@ -34,6 +34,11 @@ export interface MergedParts {
   models: Map<string, Accumulator>;
   projects: Map<string, Accumulator>;
   unpriced: Map<string, Accumulator>;
+  /**
+   * distinct sessions per week and month ('week:2026-W07'), when counted
+   * elsewhere (the team database); else they come from the days' session sets
+   */
+  periodSessions?: Map<string, { sessions: number; apiErrors: number }>;
 }
 
 const N = FIELDS.length;

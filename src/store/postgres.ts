@@ -321,10 +321,12 @@ export interface TeamFilter {
   users?: string[] | null;
   /** only these machine ids */
   machines?: string[] | null;
+  /** only projects whose directory name contains this (case-insensitive) */
+  project?: string | null;
 }
 
 /** WHERE clause (and its parameters) for a time range and user/machine filters. */
-function where(range: { from: number | null; to: number | null }, f: TeamFilter, alias = ''): { sql: string; params: unknown[] } {
+export function where(range: { from: number | null; to: number | null }, f: TeamFilter, alias = ''): { sql: string; params: unknown[] } {
   const p = alias ? `${alias}.` : '';
   const params: unknown[] = [range.from ?? -8.64e15, range.to ?? 8.64e15];
   let sql = `${p}ts >= $1 AND ${p}ts < $2`;
@@ -335,6 +337,11 @@ function where(range: { from: number | null; to: number | null }, f: TeamFilter,
   if (f.machines?.length) {
     params.push(f.machines);
     sql += ` AND ${p}machine_id = ANY($${params.length}::text[])`;
+  }
+  if (f.project) {
+    // --project: a case-insensitive substring, as in local reports
+    params.push(f.project.toLowerCase());
+    sql += ` AND strpos(lower(${p}project), $${params.length}) > 0`;
   }
   return { sql, params };
 }
