@@ -2,12 +2,12 @@
 // `report|sessions|breaks|whatif --from postgres://...` use. Credentials come
 // only from the URL, the PG* environment variables or ~/.pgpass; any URL that
 // is printed has its password masked.
-import type { Totals } from '../accounting/aggregate.js';
+import { finishTotals, newAccumulator, type Accumulator, type Totals } from '../accounting/aggregate.js';
+import { addRow, rowUnitPrices } from '../report/team-overview.js';
 import type { Pricing } from '../pricing/index.js';
 import type { MergedParts } from '../report/parts.js';
 import { REBUILD_MIN_SHARE, REBUILD_MIN_TOKENS } from '../cache/thresholds.js';
 import {
-  INPUT_TIER_THRESHOLDS,
   loadFromPg,
   openPgStore,
   redactText,
@@ -118,8 +118,6 @@ export interface TeamGroupRow {
   totals: Totals;
 }
 
-const usd = (x: number): number => Math.round(x * 1e6) / 1e6;
-
 /**
  * Pure: prices the server's token sums (one row per group, model, UTC day,
  * speed, geo and input tier) and folds them into one Totals per group, sorted
@@ -130,42 +128,18 @@ const usd = (x: number): number => Math.round(x * 1e6) / 1e6;
  * Rebuild figures need the per-request replay and stay 0 here.
  */
 export function teamTotalsFromSums(rows: TeamTokenRow[], pricing: Pricing, counts?: Map<string, { sessions: number; apiErrors: number }>): TeamGroupRow[] {
-  const acc = new Map<string, { requests: number; input: number; output: number; w5: number; w1: number; read: number; cost: number; noCache: number; unpriced: number }>();
+  const acc = new Map<string, Accumulator>();
   for (const r of rows) {
     let a = acc.get(r.group);
-    if (!a) acc.set(r.group, (a = { requests: 0, input: 0, output: 0, w5: 0, w1: 0, read: 0, cost: 0, noCache: 0, unpriced: 0 }));
-    a.requests += r.requests;
-    a.input += r.input;
-    a.output += r.output;
-    a.w5 += r.cacheWrite5m;
-    a.w1 += r.cacheWrite1h;
-    a.read += r.cacheRead;
-    // a probe request on the row's UTC day whose total input falls in the row's tier
-    const probeInput = r.inputTier === 0 ? 0 : INPUT_TIER_THRESHOLDS[r.inputTier - 1]! + 1;
-    const p = pricing.unitPrices({
-      model: r.model, timestamp: Date.parse(`${r.day}T00:00:00Z`), input: probeInput, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0, output: 0,
-      speed: r.speed, inferenceGeo: r.inferenceGeo,
-    });
-    if (!p) {
-      a.unpriced += r.requests;
-      continue;
-    }
-    a.cost += r.input * p.input + r.cacheWrite5m * p.cacheWrite5m + r.cacheWrite1h * p.cacheWrite1h + r.cacheRead * p.cacheRead + r.output * p.output;
-    a.noCache += (r.input + r.cacheWrite5m + r.cacheWrite1h + r.cacheRead) * p.input + r.output * p.output;
+    if (!a) acc.set(r.group, (a = newAccumulator()));
+    addRow(a, { ...r, utcDay: r.day }, rowUnitPrices(pricing, { ...r, utcDay: r.day }));
   }
   const out: TeamGroupRow[] = [];
   for (const [key, a] of acc) {
-    const total = a.input + a.w5 + a.w1 + a.read;
     const c = counts?.get(key);
-    out.push({
-      key,
-      totals: {
-        requests: a.requests, sessions: c?.sessions ?? 0, apiErrors: c?.apiErrors ?? 0,
-        inputTokens: a.input, outputTokens: a.output, cacheWrite5mTokens: a.w5, cacheWrite1hTokens: a.w1, cacheReadTokens: a.read,
-        nonCachedTokens: a.input + a.output, totalTokens: total + a.output, hitRate: total > 0 ? a.read / total : 0,
-        costUSD: usd(a.cost), noCacheCostUSD: usd(a.noCache), unpricedRequests: a.unpriced, rebuilds: 0, wastedUSD: 0,
-      },
-    });
+    a.sessionCount = c?.sessions ?? 0;
+    a.apiErrors = c?.apiErrors ?? 0;
+    out.push({ key, totals: finishTotals(a) });
   }
   return out.sort((x, y) => y.totals.costUSD - x.totals.costUSD || (x.key < y.key ? -1 : 1));
 }
