@@ -13,13 +13,11 @@ import {
   redactText,
   redactUrl,
   syncToPg,
-  teamGroupCounts,
-  teamTokenSums,
   type PgStore,
   type SyncResult,
   type TeamFilter,
-  type TeamTokenRow,
 } from '../store/postgres.js';
+import { teamGroupCounts, teamTokenSums, type TeamTokenRow } from '../store/pg-overview.js';
 import { CliError } from './errors.js';
 import { storePath } from './load.js';
 
@@ -154,7 +152,9 @@ export async function teamTotals(
 ): Promise<TeamGroupRow[]> {
   const s = await connect(url, '--from');
   try {
-    const [sums, counts] = await Promise.all([teamTokenSums(s, by, range, filter), teamGroupCounts(s, by, range, filter)]);
+    // one connection: one query at a time
+    const sums = await teamTokenSums(s, by, range, filter);
+    const counts = await teamGroupCounts(s, by, range, filter);
     return teamTotalsFromSums(sums, pricing, counts);
   } finally {
     await s.close().catch(() => {});

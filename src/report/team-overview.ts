@@ -4,8 +4,7 @@
 // merged shape the local report finishes (overview.ts finishOverview).
 import { newAccumulator, type Accumulator } from '../accounting/index.js';
 import type { Pricing } from '../pricing/index.js';
-import { INPUT_TIER_THRESHOLDS } from '../store/postgres.js';
-import type { OverviewCountRow, OverviewSumRow } from '../store/pg-overview.js';
+import { INPUT_TIER_THRESHOLDS, type OverviewCountRow, type OverviewSumRow } from '../store/pg-overview.js';
 import type { MergedParts } from './parts.js';
 
 function at(m: Map<string, Accumulator>, k: string): Accumulator {

@@ -59,6 +59,8 @@ CREATE TABLE IF NOT EXISTS team_requests (
 );
 CREATE INDEX IF NOT EXISTS team_requests_ts ON team_requests (ts);
 CREATE INDEX IF NOT EXISTS team_requests_user ON team_requests (user_label, ts);
+-- each conversation in order: the team overview's rebuild detection reads it without sorting
+CREATE INDEX IF NOT EXISTS team_requests_conv ON team_requests (machine_id, session_id, agent_id, ts, file, line_offset);
 CREATE TABLE IF NOT EXISTS team_api_errors (
   machine_id TEXT NOT NULL,
   user_label TEXT NOT NULL,
@@ -395,78 +397,4 @@ export async function loadFromPg(
     project: x[5] as string, agentId: x[6] as string | null, detail: x[7] as string | null, file: x[8] as string, offset: num(x[9]),
   }));
   return { requests, apiErrors, events };
-}
-
-/** One row of the server-side aggregate: token sums of one group, model, UTC day and price tier. */
-export interface TeamTokenRow {
-  /** the user label or machine id */
-  group: string;
-  model: string;
-  /** UTC day 'YYYY-MM-DD' (price periods change at UTC midnight) */
-  day: string;
-  speed: string | null;
-  inferenceGeo: string | null;
-  /** 0: total input <= 100k; 1: <= 200k; 2: above 200k (the long-context thresholds in the price table) */
-  inputTier: 0 | 1 | 2;
-  requests: number;
-  sessions: number;
-  input: number;
-  cacheWrite5m: number;
-  cacheWrite1h: number;
-  cacheRead: number;
-  output: number;
-}
-
-/** Long-context thresholds the tiers split at; a request's tier is how many it exceeds. */
-export const INPUT_TIER_THRESHOLDS = [100_000, 200_000] as const;
-
-/**
- * Token sums per (user or machine, model, UTC day, speed, geo, input tier),
- * computed with GROUP BY on the server: the client receives a few rows per
- * group and day whatever the number of requests. Price them with
- * `priceTeamRows`.
- */
-export async function teamTokenSums(
-  store: PgStore,
-  by: 'user' | 'machine',
-  range: { from: number | null; to: number | null } = { from: null, to: null },
-  filter: TeamFilter = {},
-): Promise<TeamTokenRow[]> {
-  const w = where(range, filter);
-  const col = by === 'user' ? 'user_label' : 'machine_id';
-  const total = `(input + write_5m + write_1h + cache_read)`;
-  const res = await store.client.query({
-    text: `SELECT ${col} AS grp, model, to_char(to_timestamp(ts / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, speed, inference_geo,
-                  CASE WHEN ${total} > ${INPUT_TIER_THRESHOLDS[1]} THEN 2 WHEN ${total} > ${INPUT_TIER_THRESHOLDS[0]} THEN 1 ELSE 0 END AS tier,
-                  count(*) AS requests, count(DISTINCT session_id) AS sessions,
-                  sum(input) AS input, sum(write_5m) AS w5, sum(write_1h) AS w1, sum(cache_read) AS rd, sum(output) AS out
-           FROM team_requests WHERE ${w.sql}
-           GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 3, 2, 4, 5, 6`,
-    values: w.params,
-  });
-  return res.rows.map((r: Record<string, unknown>) => ({
-    group: r.grp as string, model: r.model as string, day: r.day as string, speed: r.speed as string | null, inferenceGeo: r.inference_geo as string | null,
-    inputTier: num(r.tier) as 0 | 1 | 2, requests: num(r.requests), sessions: num(r.sessions),
-    input: num(r.input), cacheWrite5m: num(r.w5), cacheWrite1h: num(r.w1), cacheRead: num(r.rd), output: num(r.out),
-  }));
-}
-
-/** Per-group counts computed on the server: distinct sessions and API errors (these do not add up across rows). */
-export async function teamGroupCounts(
-  store: PgStore,
-  by: 'user' | 'machine',
-  range: { from: number | null; to: number | null } = { from: null, to: null },
-  filter: TeamFilter = {},
-): Promise<Map<string, { sessions: number; apiErrors: number }>> {
-  const w = where(range, filter);
-  const col = by === 'user' ? 'user_label' : 'machine_id';
-  const res = await store.client.query({
-    text: `SELECT grp, count(DISTINCT session_id) AS sessions, sum(is_error) AS errors FROM (
-             SELECT ${col} AS grp, session_id, 0 AS is_error FROM team_requests WHERE ${w.sql}
-             UNION ALL
-             SELECT ${col} AS grp, session_id, 1 AS is_error FROM team_api_errors WHERE ${w.sql}
-           ) x GROUP BY grp ORDER BY grp`,
-    values: w.params,
-  });
-  return new Map(res.rows.map((r: Record<string, unknown>) => [r.grp as string, { sessions: num(r.sessions), apiErrors: num(r.errors) }]));
 }

@@ -1,0 +1,100 @@
+// Team case: `cachelens report --from postgres://…` over 10M synthetic request
+// records (generated in SQL once, kept between runs), summed on the server.
+// Needs a PostgreSQL server: CACHELENS_BENCH_PG_URL (or CACHELENS_TEST_PG_URL);
+// skipped with a note otherwise.
+import path from 'node:path';
+import { fmt, log, mdTable, measure, median, ROOT } from '../lib.mjs';
+
+export const name = 'team';
+export const title = 'Team: report over 10M records in PostgreSQL';
+
+const RECORDS = 10_000_000;
+const DB = 'cachelens_bench_team';
+
+/** The bench database, filled once with RECORDS synthetic rows in the team schema. */
+async function ensureData(base) {
+  const pg = (await import(path.join(ROOT, 'node_modules', 'pg', 'lib', 'index.js'))).default;
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  const exists = (await admin.query(`SELECT 1 FROM pg_database WHERE datname = $1`, [DB])).rowCount > 0;
+  if (!exists) await admin.query(`CREATE DATABASE ${DB}`);
+  await admin.end();
+  const u = new URL(base);
+  u.pathname = `/${DB}`;
+  const url = u.toString();
+  // the schema, exactly as cachelens creates it
+  const { openPgStore } = await import(path.join(ROOT, 'dist', 'store', 'postgres.js'));
+  const store = await openPgStore(url);
+  const have = Number((await store.client.query(`SELECT count(*) AS n FROM team_requests`)).rows[0].n);
+  if (have !== RECORDS) {
+    log(`generating ${RECORDS.toLocaleString('en')} synthetic records in ${DB} (once) ...`);
+    const t0 = Date.now();
+    await store.client.query(`TRUNCATE team_requests, team_api_errors`);
+    // 40 users on 80 machines, 20,000 sessions of 500 requests (a fifth in sub-agents), 8 models, 60 projects,
+    // 120 days; a session's reads grow and now and then fall back (rebuilds); 5m and 1h writes
+    await store.client.query(`
+      INSERT INTO team_requests (machine_id, user_label, message_id, request_id, ts, session_id, project, cwd, agent_id, model, version, speed, inference_geo,
+                                 input, write_5m, write_1h, cache_read, output, file, line_offset, tok_ts, tok_file, tok_offset)
+      SELECT 'machine-' || (s % 80), 'user-' || (s % 40), 'msg_' || g, 'req_' || g,
+             1767225600000 + (s % 120) * 86400000 + (g % 500) * 20000, 'session-' || s, '-home-dev-project-' || (s % 60), NULL,
+             CASE WHEN g % 5 = 0 THEN 'agent-' || (g % 3) END,
+             (ARRAY['claude-opus-4-6','claude-sonnet-4-6','claude-haiku-4-5-20251001','claude-opus-4-5-20251101','claude-sonnet-4-5-20250929','claude-opus-4-7','claude-sonnet-4-20250514','claude-opus-4-1-20250805'])[1 + s % 8],
+             '2.1.' || (100 + s % 50), NULL, NULL,
+             3 + g % 17, CASE WHEN s % 2 = 0 THEN 200 + (g * 7) % 3000 ELSE 0 END, CASE WHEN s % 2 = 1 THEN 200 + (g * 7) % 3000 ELSE 0 END,
+             CASE WHEN g % 97 = 0 THEN 0 ELSE 20000 + (g % 500) * 300 END, 50 + (g * 13) % 2000,
+             'f-' || s, (g % 500) * 4096, 1767225600000 + (s % 120) * 86400000 + (g % 500) * 20000, 'f-' || s, (g % 500) * 4096
+      FROM (SELECT g, g / 500 AS s FROM generate_series(0::bigint, ${RECORDS - 1}) AS g) x`);
+    await store.client.query(`ANALYZE team_requests`);
+    log(`  done in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  }
+  await store.close();
+  return url;
+}
+
+export async function run(ctx) {
+  const { opts } = ctx;
+  const base = process.env.CACHELENS_BENCH_PG_URL || process.env.CACHELENS_TEST_PG_URL;
+  const cl = ctx.cachelens();
+  if (!base || !cl.built) {
+    return { markdown: `## ${title}\n\nSkipped: ${!cl.built ? 'cachelens is not built' : 'no PostgreSQL server (set CACHELENS_BENCH_PG_URL)'}.\n`, failed: false, results: {} };
+  }
+  const url = await ensureData(base);
+  const cases = [
+    ['report --json --from URL', ['report', '--json', '--from', url, '--tz', 'UTC']],
+    ['report --json --from URL --by user', ['report', '--json', '--from', url, '--tz', 'UTC', '--by', 'user']],
+    ['report --json --from URL --since 2026-03-01 --project project-7 (one project, two months)', ['report', '--json', '--from', url, '--tz', 'UTC', '--since', '2026-03-01', '--project', 'project-7']],
+  ];
+  const rows = [];
+  let failed = false;
+  const results = {};
+  for (const [label, args] of cases) {
+    const runs = [];
+    for (let i = 0; i < opts.warmup + opts.runs; i++) {
+      const r = measure(process.execPath, [cl.main, ...args], { keepStdout: true });
+      let requests = null;
+      try {
+        requests = JSON.parse(r.stdout).totals.requests;
+      } catch {
+        failed = true;
+      }
+      if (r.status !== 0) failed = true;
+      log(`${label}: ${r.wallS.toFixed(2)} s, ${(r.rssKiB / 1024).toFixed(0)} MiB, ${requests} requests${r.status ? ` ERROR ${r.stderr.slice(0, 200)}` : ''}`);
+      if (i >= opts.warmup) runs.push({ ...r, requests });
+    }
+    const wall = median(runs.map((r) => r.wallS));
+    results[label] = wall;
+    rows.push([`\`cachelens ${label}\``, String(runs[0]?.requests?.toLocaleString('en') ?? '–'), fmt.s(wall), fmt.mib(Math.max(...runs.map((r) => r.rssKiB / 1024)))]);
+  }
+  const m = ctx.machine;
+  const md = `## ${title}
+
+Run ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')} on ${m.nproc} cores, Node ${m.node}; PostgreSQL on the same machine (the ${m.nproc} cores are shared by server and client).
+${RECORDS.toLocaleString('en')} synthetic request records (40 users, 80 machines, 20,000 sessions, 8 models, 60 projects, 120 days) in the team schema,
+generated in SQL. The overview (totals, periods, models, projects, sessions, rebuilds and waste) is summed on the server (GROUP BY, a window
+function per conversation for rebuilds) and priced on the client: the client never holds the records, so its memory stays flat.
+ccusage has no team store to compare with.
+
+${mdTable(['Command', 'Requests', 'Median wall (s)', 'Client peak RSS MiB'], rows, 'lrrr')}
+`;
+  return { markdown: md, failed, results };
+}
