@@ -37,7 +37,8 @@ interface WorkerReply {
 }
 
 function workerUrl(): URL | null {
-  const url = new URL('./worker.js', import.meta.url);
+  // '../scan/' rather than './': the same file from dist/scan/ and from a bundle in dist/cli/
+  const url = new URL('../scan/worker.js', import.meta.url);
   // under a TS source runner (tests) there is no compiled worker: scan in-thread
   return fs.existsSync(fileURLToPath(url)) ? url : null;
 }
