@@ -34,7 +34,7 @@ const within1Pct = (actual: number, expected: number): void => {
     ds = prepareDataset(scan, pricing, createCalendar('UTC'), { since: null, until: null, project: null });
     analysis = analyzeCache(ds, pricing);
     const meta: ReportMeta = { demo: false, sources: dirs.projectsDirs, filters: { since: null, until: null, tz: 'UTC', project: null }, scan: scan.stats };
-    report = buildWhatif(ds, analysis, pricing, meta, { keepAliveMinutes: [4], maxIdleMinutes: 60 });
+    report = buildWhatif(ds, analysis, pricing, meta, { keepAliveMinutes: [4], maxIdleMinutes: 60, apiModel: true });
   });
 
   it('the actual policy reproduces the recorded reads, writes and cost within 1% (and says so in fidelity)', () => {
@@ -104,5 +104,19 @@ const within1Pct = (actual: number, expected: number): void => {
       const best = by[rec.policy]!;
       expect(rec.monthlySavingUSD).toBeCloseTo(((report.actual.costUSD - best.costUSD) * 30) / report.period.days, 4);
     }
+  });
+
+  it('--api-model: the API prompt-cache model agrees with the gap rule within 5% in cost and 1% in reads for every policy', () => {
+    // two independent models of the same thing: whatif's gap rule, and src/sim replaying Claude Code's request
+    // shapes by the documented rules; they part where a recorded read came from another conversation
+    expect(report.apiModel?.map((r) => r.policy)).toEqual(['actual', 'all-5m', 'all-1h', 'main-1h-sub-5m', 'keepalive-4m']);
+    for (const r of report.apiModel!) {
+      expect(Math.abs(r.costDiffPct), r.policy).toBeLessThan(5);
+      expect(Math.abs(r.readDiffPct), r.policy).toBeLessThan(1);
+      expect(r.gapRuleCostUSD).toBeGreaterThan(0);
+    }
+    // both agree on the ranking the recommendation rests on: all-5m is cheaper than all-1h on this data
+    const cost = (name: string, k: 'gapRuleCostUSD' | 'simulatedCostUSD') => report.apiModel!.find((r) => r.policy === name)![k];
+    expect(cost('all-5m', 'gapRuleCostUSD') < cost('all-1h', 'gapRuleCostUSD')).toBe(cost('all-5m', 'simulatedCostUSD') < cost('all-1h', 'simulatedCostUSD'));
   });
 });

@@ -101,6 +101,7 @@ export interface UnitPricesUSD {
 /** One request, reduced to what the replay needs. */
 export interface ReplayStep {
   timestamp: number;
+  model: string;
   /** ms since the previous request of the conversation; null for its first request */
   gapMs: number | null;
   /** C: the cacheable prefix, recorded read + writes; the same under every policy */
@@ -177,6 +178,7 @@ export function prepareReplay(
       }
       steps.push({
         timestamp: r.timestamp,
+        model: r.model,
         gapMs: prev === null ? null : r.timestamp - prev.r.timestamp,
         cacheable,
         warmRead,

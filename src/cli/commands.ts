@@ -141,16 +141,17 @@ export async function runBlocks(o: Opts & { active?: boolean }): Promise<void> {
   }, async (r, p) => (await import('./blocks-view.js')).blocksBlocks(r, p), false);
 }
 
-export async function runWhatif(o: Opts & { keepAlive?: string[]; maxIdle: string }): Promise<void> {
+export async function runWhatif(o: Opts & { keepAlive?: string[]; maxIdle: string; apiModel?: boolean }): Promise<void> {
   const keepAliveMinutes = (o.keepAlive ?? ['4']).flatMap((v) => v.split(',')).map(Number);
   const bad = keepAliveMinutes.find((m) => !Number.isFinite(m) || m <= 0 || m >= 5);
   if (bad !== undefined) throw new CliError(`--keep-alive expects minutes between 0 and 5 (a ping must land before the 5-minute TTL ends), got '${bad}'`);
   const maxIdleMinutes = Number(o.maxIdle);
   if (!Number.isFinite(maxIdleMinutes) || maxIdleMinutes < 0) throw new CliError(`--max-idle expects minutes, got '${o.maxIdle}'`);
-  await emit('whatif', o, {}, { keepAliveMinutes, maxIdleMinutes }, async ({ ds, pricing, meta }) => {
+  const apiModel = o.apiModel === true;
+  await emit('whatif', o, {}, { keepAliveMinutes, maxIdleMinutes, apiModel }, async ({ ds, pricing, meta }) => {
     const { analyzeCache } = await import('../cache/index.js');
     const { buildWhatif } = await import('../report/whatif.js');
-    return buildWhatif(ds, analyzeCache(ds, pricing), pricing, meta, { keepAliveMinutes, maxIdleMinutes });
+    return buildWhatif(ds, analyzeCache(ds, pricing), pricing, meta, { keepAliveMinutes, maxIdleMinutes, apiModel });
   }, async (r, p) => (await import('./whatif-view.js')).whatifBlocks(r, p));
 }
 

@@ -71,7 +71,8 @@ export function buildProgram(): Command {
       .command('whatif')
       .description('replay history under other cache policies (5m, 1h, sub-agents 5m, keep-alive pings, no cache) and recommend a setting')
       .option('--keep-alive <minutes>', 'keep-alive ping interval(s) to simulate, under 5 (repeatable)', collect)
-      .option('--max-idle <minutes>', 'how long a keep-alive pinger keeps pinging after the last request', '60'),
+      .option('--max-idle <minutes>', 'how long a keep-alive pinger keeps pinging after the last request', '60')
+      .option('--api-model', "also replay every policy through the API prompt-cache model (src/sim), as a cross-check of whatif's gap rule (slower)"),
   ).action((o) => commands().then((c) => c.runWhatif(o)));
 
   program

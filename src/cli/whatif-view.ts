@@ -77,6 +77,26 @@ export function whatifBlocks(r: WhatifReport, p: Paint): Block[] {
     notes,
   } satisfies Section);
 
+  if (r.apiModel) {
+    blocks.push({
+      title: "Cross-check: each policy by whatif's gap rule and by the API prompt-cache model (--api-model)",
+      columns: [
+        { header: 'policy', align: 'left', drop: 0 },
+        { header: 'gap rule', fmt: usd, drop: 0 },
+        { header: 'API model', fmt: usd, drop: 0 },
+        { header: 'cost Δ %', fmt: signedPct, drop: 1 },
+        { header: 'reads Δ %', fmt: signedPct, drop: 2 },
+        { header: 'writes Δ %', fmt: signedPct, drop: 3 },
+        { header: 'below minimum', fmt: int, drop: 4 },
+      ],
+      rows: r.apiModel.map((x) => [x.policy, x.gapRuleCostUSD, x.simulatedCostUSD, x.costDiffPct, x.readDiffPct, x.writeDiffPct, x.belowMinimum]),
+      notes: [
+        'The API model (src/sim) replays each conversation as the requests Claude Code sends and decides every read by the documented rules (TTL from request start, refresh on hit, 20-block lookback, minimum length); ' +
+          'it can read only what an earlier request of the conversation wrote, so a recorded read that came from another conversation shows as a write there (docs/whatif.md).',
+      ],
+    } satisfies Section);
+  }
+
   const be = r.breakEven;
   if (be.gaps.length) {
     blocks.push({

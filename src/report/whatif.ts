@@ -20,6 +20,9 @@ import {
   type PolicyOutcome,
   type ReplayConversation,
 } from '../cache/whatif.js';
+import { apiModelRows, type ApiModelRow } from './whatif-api-model.js';
+
+export type { ApiModelRow } from './whatif-api-model.js';
 import type { Pricing } from '../pricing/index.js';
 import type { ReportMeta } from './meta.js';
 
@@ -113,6 +116,8 @@ export interface WhatifReport extends ReportMeta {
     gaps: WhatifGapRow[];
     rules: string[];
   };
+  /** with --api-model: each policy replayed by the API prompt-cache model beside the gap rule; else null */
+  apiModel: ApiModelRow[] | null;
   recommendation: {
     /** the policy to use ('actual' when nothing beats what happened by 0.5 %) */
     policy: string;
@@ -131,7 +136,11 @@ export interface WhatifOptions {
   keepAliveMinutes?: number[];
   /** a pinger stops this many minutes after the last request; default 60 */
   maxIdleMinutes?: number;
+  /** also replay every policy through the API prompt-cache model (src/sim) as a cross-check */
+  apiModel?: boolean;
 }
+
+/** One policy replayed two ways: whatif's gap rule alone, and the API prompt-cache model (cache/whatif-sim.ts). */
 
 /** A saving below this share of the actual cost is noise: keep what you have. */
 const ALREADY_BEST_SHARE = 0.005;
@@ -265,6 +274,7 @@ export function buildWhatif(ds: Dataset, analysis: CacheAnalysis, pricing: Prici
   };
 
   const breakEven = buildBreakEven(ds, pricing, conversations, outcomes, keepAlives, maxIdleMinutes);
+  const apiModel = opts.apiModel ? apiModelRows(conversations, [actualPolicy, ...alternatives], pricing) : null;
   const recommendation = recommend(actual, policies, days);
   return {
     ...meta,
@@ -279,6 +289,7 @@ export function buildWhatif(ds: Dataset, analysis: CacheAnalysis, pricing: Prici
     policies,
     fidelity,
     breakEven,
+    apiModel,
     recommendation,
   };
 }
