@@ -26,6 +26,8 @@ export interface CommonOptions {
   until?: string;
   tz?: string;
   project?: string;
+  /** --model TEXT: only models whose id contains it */
+  model?: string;
   pricing?: string;
 }
 
@@ -114,7 +116,8 @@ export async function produce(opts: CommonOptions, version: string, needs: { eve
     }
   };
   const project = opts.project ?? null;
-  const filters = { since, until, project };
+  const model = opts.model ?? null;
+  const filters = { since, until, project, model };
   const dirs = resolveConfigDirs({ dirs: opts.dir });
   const problems: { path: string; error: string }[] = [];
   const files = discoverFiles(dirs.projectsDirs, problems);
@@ -123,7 +126,7 @@ export async function produce(opts: CommonOptions, version: string, needs: { eve
     const pricing = await getPricing();
     const { prepareDataset } = await import('../accounting/index.js');
     const ds = prepareDataset(data, pricing, calendarOf(), filters);
-    return { ds, pricing, notFound, meta: { demo, sources, filters: { since, until, tz, project }, scan: stats, store } };
+    return { ds, pricing, notFound, meta: { demo, sources, filters: { since, until, tz, project, model }, scan: stats, store } };
   };
   if (opts.from) {
     // the team's records, read from PostgreSQL; never cached (other machines change them)
@@ -145,7 +148,7 @@ export async function produce(opts: CommonOptions, version: string, needs: { eve
       const key =
         spec.cacheKey === null || problems.length > 0
           ? null
-          : createHash('sha1').update(JSON.stringify({ v: version, k: spec.cacheKey, roots, tz, since, until, project, pricingKey, events: needs.events === true })).digest('hex');
+          : createHash('sha1').update(JSON.stringify({ v: version, k: spec.cacheKey, roots, tz, since, until, project, model, pricingKey, events: needs.events === true })).digest('hex');
       const hit = key ? store.cachedOutput(key) : null;
       if (hit !== null) return { output: hit, notFound: null };
       const from = since ? calendarOf().startOfDay(since) : null;

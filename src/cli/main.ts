@@ -20,6 +20,7 @@ function withCommon(cmd: Command): Command {
     .option('--until <date>', 'last day to include (YYYY-MM-DD, in --tz)')
     .option('--tz <zone>', 'IANA time zone for days and weeks (default: the system zone)')
     .option('--project <text>', 'only projects whose directory name contains this text')
+    .option('--model <text>', 'only models whose id contains this text (API errors are left out)')
     .option('--pricing <file>', 'LiteLLM-format JSON that overrides or extends the built-in price table')
     .option('--db <path>', 'the embedded store (default: cachelens.db in the user data dir)')
     .option('--no-store', 'read the transcripts directly; neither read nor update the store')
