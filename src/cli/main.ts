@@ -3,6 +3,7 @@
 // lives in commands.ts, loaded once a command runs.
 import { Command, Option } from 'commander';
 import { CAUSES } from '../cache/rebuilds.js';
+import { registerDashboard } from './dashboard-command.js';
 import { isCliError } from './errors.js';
 
 import { VERSION } from './version.js';
@@ -140,6 +141,7 @@ export function buildProgram(): Command {
     .description('write the built-in demo transcripts (a generated Claude config dir) to DIR')
     .action((dir: string) => commands().then((c) => c.runDemo(dir)));
 
+  registerDashboard(program);
   return program;
 }
 
