@@ -46,7 +46,7 @@ function bandsPlugin(bands: [number, number, string][]): uPlot.Plugin {
           ctx.fillRect(x0, top, x1 - x0, height);
           ctx.fillStyle = cssVar('--muted');
           ctx.font = `${11 * devicePixelRatio}px system-ui, sans-serif`;
-          if (ctx.measureText(label).width + 8 * devicePixelRatio < x1 - x0) ctx.fillText(label, x0 + 4 * devicePixelRatio, top + 12 * devicePixelRatio);
+          if (ctx.measureText(label).width + 8 * devicePixelRatio < x1 - x0) ctx.fillText(label, x0 + 4 * devicePixelRatio, top + height - 4 * devicePixelRatio);
           ctx.restore();
         });
       },
@@ -63,6 +63,7 @@ export function chart(spec: ChartSpec, width: number): { el: HTMLElement; plot: 
     return { el: fig, plot: null };
   }
   const xs = spec.labels.map((_, i) => i);
+  const decades = (_u: uPlot, splits: number[]): (number | null)[] => splits.map((v) => (Number.isInteger(Math.round(Math.log10(v) * 1e6) / 1e6) ? v : null));
   const axisColor = cssVar('--muted');
   const grid = { stroke: cssVar('--grid'), width: 1 };
   const bars = uPlot.paths.bars!({ size: [0.7, 40] });
@@ -74,8 +75,15 @@ export function chart(spec: ChartSpec, width: number): { el: HTMLElement; plot: 
     cursor: { drag: { x: false, y: false } },
     plugins: spec.bands?.length ? [bandsPlugin(spec.bands)] : [],
     axes: [
-      { stroke: axisColor, grid, values: (_u, splits) => splits.map((v) => (Number.isInteger(v) ? (spec.labels[v] ?? '') : '')) },
-      { stroke: axisColor, grid, size: 64, values: (_u, splits) => splits.map(spec.yFormat) },
+      { stroke: axisColor, grid, space: 80, incrs: [1, 2, 4, 8, 13, 26, 52, 104], values: (_u, splits) => splits.map((v) => (Number.isInteger(v) ? (spec.labels[v] ?? '') : '')) },
+      // on a log axis only the powers of ten get a label, tick and grid line (uPlot also splits between them)
+      {
+        stroke: axisColor,
+        grid,
+        size: 64,
+        values: (_u, splits) => splits.map((v) => (v === null ? '' : spec.yFormat(v))),
+        ...(spec.log ? { filter: decades, grid: { ...grid, filter: decades }, ticks: { filter: decades } } : {}),
+      },
     ],
     series: [
       { label: spec.xLabel ?? 'period', value: (_u, v) => (v === null ? '' : (spec.labels[v] ?? '')) },
