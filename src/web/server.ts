@@ -51,12 +51,11 @@ const SECURITY_HEADERS = {
 };
 
 /** Host header values this server answers to. Any interface (0.0.0.0, ::): any name, the token guards the API. */
-function hostAllowed(host: string, bound: string, port: number, header: string | undefined): boolean {
+export function hostAllowed(bound: string, port: number, header: string | undefined): boolean {
   if (header === undefined) return false;
   if (bound === '0.0.0.0' || bound === '::') return true;
   const h = header.toLowerCase();
-  const names = isLoopback(bound) ? ['127.0.0.1', 'localhost', '[::1]'] : [bound.includes(':') ? `[${bound}]` : bound];
-  if (host !== bound) names.push(host);
+  const names = isLoopback(bound) ? ['127.0.0.1', 'localhost', '[::1]'] : [bound.includes(':') ? `[${bound.toLowerCase()}]` : bound.toLowerCase()];
   return names.some((n) => h === `${n}:${port}` || (port === 80 && h === n));
 }
 
@@ -85,7 +84,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     });
   let port = o.port;
   const server = http.createServer((req, res) => {
-    if (!hostAllowed(o.host, o.host, port, req.headers.host)) {
+    if (!hostAllowed(o.host, port, req.headers.host)) {
       send(res, 421, 'text/plain; charset=utf-8', 'misdirected request: this server answers only to its own address\n');
       return;
     }
