@@ -121,9 +121,11 @@ Run ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')} on ${ctx.machine.nproc} 
 Corpus \`bench/.work/corpus\` (${(corpus.bytes / MiB).toFixed(1)} MiB, ${corpus.files} files), \`CLAUDE_CONFIG_DIR\` pointing at it, a fresh empty HOME per run.
 
 - **report --json**: wall time of \`node dist/cli/main.js report --json\` (process start to exit).
-- **dashboard first paint**: from spawning \`node dist/cli/main.js dashboard --no-open --port 0\` to the overview's totals
-  in the DOM of chromium and the next animation frame (playwright-core; the browser is started once and a blank tab is
-  opened before each run, outside the timing, as a user's browser would already be open). The page's request count is checked against \`report --json\` on every run.
+- **dashboard first paint**: from spawning \`node dist/cli/main.js dashboard --no-open --port 0\` to the frame after
+  the overview's totals were drawn in chromium: a \`performance.mark\` the page sets, read as wall-clock time. The next
+  column is when playwright's polling noticed the numbers (harness latency on top). playwright-core drives it; the
+  browser is started once and a blank tab opened before each run, outside the timing, as a user's browser would already
+  be open. The page's request count is checked against \`report --json\` on every run.
 
 | Mode | report --json median (s) | dashboard first paint median (s) | … as seen by playwright (s) | ratio (first paint) | target ≤ ${TARGET}× |
 | --- | ---: | ---: | ---: | ---: | --- |
