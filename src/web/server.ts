@@ -83,6 +83,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
       defaults: { since: o.common.since ?? null, until: o.common.until ?? null, tz: o.common.tz ?? null, project: o.common.project ?? null, model: o.common.model ?? null },
     });
   let port = o.port;
+  let warmUp: NodeJS.Timeout | null = null;
   const server = http.createServer((req, res) => {
     if (!hostAllowed(o.host, port, req.headers.host)) {
       send(res, 421, 'text/plain; charset=utf-8', 'misdirected request: this server answers only to its own address\n');
@@ -97,6 +98,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     const pathname = q < 0 ? raw : raw.slice(0, q);
     const query = new URLSearchParams(q < 0 ? '' : raw.slice(q + 1));
     if (pathname.startsWith('/api/')) {
+      if (warmUp) clearTimeout(warmUp);
       const given = query.get('token') ?? (typeof req.headers['x-cachelens-token'] === 'string' ? req.headers['x-cachelens-token'] : null);
       if (!tokenOk(o.token, given)) {
         send(res, 403, 'application/json; charset=utf-8', JSON.stringify({ error: 'this dashboard needs the token from its URL', hint: null }));
@@ -140,8 +142,10 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   });
   port = (server.address() as AddressInfo).port;
   server.on('error', (err) => o.log(`dashboard: server error: ${err.message}`));
-  // start loading the default overview now: the page will ask for it first
-  void api.get('report', new URLSearchParams());
+  // Loading blocks the main thread for as long as the scan takes, so it starts when the page's first API call
+  // comes (the page and its script are served by then, and it shows 'Loading…'), or after a second when no
+  // page has come yet (a browser can be slow to start): then the overview it asks for first is ready sooner.
+  warmUp = setTimeout(() => void api.get('report', new URLSearchParams()), 1000);
   const shown = o.host.includes(':') ? `[${o.host}]` : o.host;
   const url = `http://${shown}:${port}/${o.token ? `?token=${o.token}` : ''}`;
   return {
@@ -150,6 +154,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     close: () =>
       new Promise<void>((resolve, reject) => {
         watcher.stop();
+        if (warmUp) clearTimeout(warmUp);
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
       }),
