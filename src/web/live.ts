@@ -13,18 +13,28 @@ export interface Watcher {
   stop(): void;
 }
 
-/** A digest of what the transcripts look like from outside (paths, sizes, mtimes, inodes). */
-export function transcriptsFingerprint(dirs: string[] | undefined): string {
+/** A digest of what the transcripts look like from outside (paths, sizes, mtimes, inodes), and their latest mtime. */
+export function transcriptsFingerprint(dirs: string[] | undefined): { digest: string; latestMtimeMs: number } {
   const found = resolveConfigDirs({ dirs });
   const h = createHash('sha1');
-  for (const f of discoverFiles(found.projectsDirs)) h.update(`${f.path}\0${f.size}\0${f.mtimeMs}\0${f.ino}\n`);
-  return h.digest('hex');
+  let latestMtimeMs = 0;
+  for (const f of discoverFiles(found.projectsDirs)) {
+    h.update(`${f.path}\0${f.size}\0${f.mtimeMs}\0${f.ino}\n`);
+    latestMtimeMs = Math.max(latestMtimeMs, f.mtimeMs);
+  }
+  return { digest: h.digest('hex'), latestMtimeMs };
 }
+
+/** Slack for file systems whose mtimes are coarser than the clock. */
+const MTIME_SLACK_MS = 2000;
 
 export function watchTranscripts(dirs: string[] | undefined, intervalMs: number, onChange: (generation: number) => void, log: (line: string) => void): Watcher {
   const clients = new Set<ServerResponse>();
   let generation = 1;
-  let last = transcriptsFingerprint(dirs);
+  // No look at start (it would delay the first page): the first tick takes its digest as the baseline, and
+  // counts as a change when a file was written since the server started (the first load may predate it).
+  const startedAt = Date.now();
+  let last: string | null = null;
   let timer: NodeJS.Timeout | null = null;
   let stopped = false;
   const send = (res: ServerResponse, event: string, data: unknown): void => {
@@ -33,8 +43,9 @@ export function watchTranscripts(dirs: string[] | undefined, intervalMs: number,
   const tick = (): void => {
     try {
       const now = transcriptsFingerprint(dirs);
-      if (now !== last) {
-        last = now;
+      const changed = last === null ? now.latestMtimeMs >= startedAt - MTIME_SLACK_MS : now.digest !== last;
+      last = now.digest;
+      if (changed) {
         generation += 1;
         onChange(generation);
         for (const c of clients) send(c, 'change', { generation });
