@@ -152,6 +152,14 @@ async function charts(page: Page): Promise<Record<string, { series: number; decl
     const c = await charts(page);
     expect(c['chart-causes']).toEqual({ series: 1, declared: 1, painted: true });
     await shot(page, 'breaks');
+    // a cause filter: in the URL, and the list holds only that cause (as breaks --cause)
+    await page.selectOption('[data-testid=breaks-cause]', 'ttl-expired');
+    await page.waitForFunction(() => new URL(location.href).searchParams.get('cause') === 'ttl-expired');
+    await ready(page);
+    const ttl = cli<{ rebuilds: unknown[] }>(['breaks', '--cause', 'ttl-expired']);
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=table-rebuilds] tbody tr').length === n, Math.min(200, ttl.rebuilds.length));
+    expect(new Set(await page.$$eval('[data-testid=table-rebuilds] tbody tr td:nth-child(2)', (c) => c.map((x) => x.textContent)))).toEqual(new Set(['ttl-expired']));
+    expect(await page.isHidden('select[name=by]')).toBe(true);
     await page.goto(`${s.url}?view=whatif`);
     await ready(page);
     const w = cli<{ policies: unknown[]; recommendation: { text: string } }>(['whatif']);
@@ -169,6 +177,13 @@ async function charts(page: Page): Promise<Record<string, { series: number; decl
       reached.add(await page.evaluate(() => (document.activeElement?.textContent?.trim() || document.activeElement?.getAttribute('name')) ?? ''));
     }
     for (const want of ['Sessions', 'Breaks', 'What-if', 'since', 'project', 'Apply']) expect(reached).toContain(want);
+    // sorting from the keyboard redraws the table and keeps the focus on the button
+    await page.goto(`${s.url}?view=sessions`);
+    await ready(page);
+    await page.focus('button[aria-label="Sort by Requests"]');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => new URL(location.href).searchParams.get('sort') === 'requests');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Sort by Requests');
   });
 });
 

@@ -17,6 +17,9 @@ export function breaksView(r: BreaksReport, ctx: ViewContext): HTMLElement {
   );
   for (const c of [byCause, byWeek]) if (c.plot) ctx.keep(c.plot);
   const top = r.rebuilds.slice(0, 200);
+  const cause = ctx.param('cause') ?? '';
+  const causeSelect = h('select', { 'aria-label': 'Only rebuilds of this cause', 'data-testid': 'breaks-cause' }, h('option', { value: '' }, 'every cause'), ...r.rules.causes.map((c) => h('option', { value: c, selected: c === cause }, c)));
+  causeSelect.addEventListener('change', () => ctx.setParams({ cause: causeSelect.value || null }));
   return h(
     'div',
     { 'data-testid': 'view-breaks' },
@@ -40,6 +43,7 @@ export function breaksView(r: BreaksReport, ctx: ViewContext): HTMLElement {
       'section',
       { class: 'panel', 'aria-label': 'Costliest rebuilds' },
       h('h3', {}, `Costliest rebuilds (${int(top.length)} of ${int(r.rebuilds.length)})`),
+      h('div', { class: 'toolbar' }, h('label', {}, 'Cause ', causeSelect)),
       h(
         'div',
         { class: 'table-wrap' },

@@ -17,7 +17,7 @@ const VIEWS: { name: ViewName; label: string; api: string; params: string[] }[] 
   { name: 'overview', label: 'Overview', api: 'report', params: ['by', 'plan'] },
   { name: 'sessions', label: 'Sessions', api: 'sessions', params: [] },
   { name: 'session', label: 'Session', api: 'session', params: ['id'] },
-  { name: 'breaks', label: 'Breaks', api: 'breaks', params: [] },
+  { name: 'breaks', label: 'Breaks', api: 'breaks', params: ['cause'] },
   { name: 'whatif', label: 'What-if', api: 'whatif', params: [] },
 ];
 /** filters shared by every view, sent to the API as they are in the URL */
@@ -84,6 +84,15 @@ function hrefWith(change: Record<string, string | null>): string {
   return qs ? `?${qs}` : location.pathname;
 }
 
+/** An attribute that finds the same control after a redraw. */
+function focusKey(el: HTMLElement): [string, string] | null {
+  for (const attr of ['data-testid', 'aria-label', 'href']) {
+    const v = el.getAttribute(attr);
+    if (v) return [attr, v];
+  }
+  return null;
+}
+
 function start(): void {
   const firstUrl = apiUrl(params());
   const app: App = { config: { generation: 0, defaults: {} }, last: null, plots: [], seq: 0, early: { url: firstUrl, data: getJson<unknown>(firstUrl) } };
@@ -121,6 +130,9 @@ function start(): void {
 
   const fillForm = (): void => {
     const p = params();
+    // periods and plan shape the overview only
+    const overview = viewOf(p).name === 'overview';
+    for (const name of ['by', 'plan']) (form.elements.namedItem(name) as HTMLSelectElement).closest('label')!.hidden = !overview;
     for (const name of FORM_FIELDS) {
       const el = form.elements.namedItem(name) as HTMLInputElement | HTMLSelectElement | null;
       if (el) el.value = p.get(name) ?? app.config.defaults[name] ?? (name === 'by' ? 'week' : '');
@@ -151,7 +163,10 @@ function start(): void {
       : whatifView(data as WhatifReport);
     const meta = data as OverviewReport;
     const banner = meta.demo ? h('p', { class: 'banner', role: 'note' }, 'No Claude Code transcripts found: showing the built-in demo data.') : null;
+    // a redraw (sorting, filtering, a live update) keeps the keyboard focus where it was
+    const focused = document.activeElement instanceof HTMLElement && main.contains(document.activeElement) ? focusKey(document.activeElement) : null;
     main.replaceChildren(...(banner ? [banner] : []), el);
+    if (focused) main.querySelector<HTMLElement>(`[${focused[0]}="${CSS.escape(focused[1])}"]`)?.focus();
     const lists: [string, string[]][] = v === 'overview' ? [['projects', meta.projects.map((x) => x.project)], ['models', meta.models.map((x) => x.model)]] : [];
     for (const [id, values] of lists) byId(id).replaceChildren(...values.map((x) => h('option', { value: x })));
   };
