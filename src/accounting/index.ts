@@ -13,6 +13,8 @@ export interface Filters {
   until: string | null;
   /** case-insensitive substring of the project directory name */
   project: string | null;
+  /** case-insensitive substring of the model id as recorded; absent = every model */
+  model?: string | null;
 }
 
 export interface Dataset {
@@ -45,15 +47,17 @@ export function prepareDataset(
   const to = filters.until ? calendar.startOfDay(nextDay(filters.until)) : null;
   const keep = (ts: number, project: string): boolean =>
     (from === null || ts >= from) && (to === null || ts < to) && projectMatches(project, filters.project);
+  const model = filters.model ? filters.model.toLowerCase() : null;
   const requests: PricedRequest[] = [];
   for (const r of scan.requests) {
-    if (!keep(r.timestamp, r.project)) continue;
+    if (!keep(r.timestamp, r.project) || (model !== null && !r.model.toLowerCase().includes(model))) continue;
     const c = pricing.price(r);
     requests.push({ r, costUSD: c ? c.costUSD : null, noCacheCostUSD: c ? c.noCacheCostUSD : null });
   }
   return {
     requests,
-    apiErrors: scan.apiErrors.filter((e) => keep(e.timestamp, e.project)),
+    // API errors belong to no model: a model filter leaves them out
+    apiErrors: model === null ? scan.apiErrors.filter((e) => keep(e.timestamp, e.project)) : [],
     events: scan.events.filter((e) => keep(e.timestamp, e.project)),
     calendar,
     range: { from, to },

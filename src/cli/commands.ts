@@ -3,23 +3,18 @@
 // output has to be built, so a cached re-run loads almost nothing.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { PeriodKind } from '../accounting/index.js';
-import { CAUSES, type RebuildCause } from '../cache/rebuilds.js';
 import { discoverFiles, resolveConfigDirs } from '../discover/index.js';
 import { openSqliteStore } from '../store/sqlite.js';
 import { CliError } from './errors.js';
 import { VERSION } from './version.js';
 import { produce, storePath, type CommonOptions, type Loaded } from './load.js';
 import type { PartsLoaded } from './parts.js';
+import { breaksOptions, makeBreaks, makeOverview, makeOverviewFromParts, makeSession, makeSessions, makeWhatif, overviewOptions, whatifOptions } from './reports.js';
 import { formatOf, paintFor, renderBlocks, terminalWidth, type OutputOptions } from './output.js';
 import type { Block } from './table.js';
 import type { Paint } from './views.js';
 
 export type Opts = CommonOptions & OutputOptions;
-
-
-
-
 
 /** Tells the user where we looked before showing the demo (stderr, so --json stays clean). */
 function noteNotFound(looked: string[] | null): void {
@@ -61,74 +56,28 @@ async function emit<R>(
 }
 
 export async function runReport(o: Opts & { by: string; plan?: string; top: string; git?: boolean }): Promise<void> {
-  const team = o.by === 'user' || o.by === 'machine' ? (o.by as 'user' | 'machine') : null;
-  if (team && !o.from) throw new CliError(`--by ${o.by} needs --from postgres://… (the team database)`);
-  const by = (team ? 'week' : o.by) as PeriodKind;
-  if (!['day', 'week', 'month'].includes(by)) throw new CliError(`--by expects day, week, month (or user, machine with --from), got '${o.by}'`);
-  const { parsePlan } = await import('../report/overview.js');
-  const plan = o.plan === undefined ? null : parsePlan(o.plan);
-  if (o.plan !== undefined && !plan) throw new CliError(`--plan expects pro, max5, max20 or a USD amount per month, got '${o.plan}'`);
+  const opts = await overviewOptions(o);
   const top = Number(o.top);
   if (!Number.isInteger(top) || top < 1) throw new CliError(`--top expects a positive whole number, got '${o.top}'`);
   // --git reads repositories the store knows nothing of: never cached
-  await emit('report', o, {}, { by, plan, top, team }, async ({ ds, pricing, meta }) => {
-    const { analyzeCache, wasteLookup } = await import('../cache/index.js');
-    const { buildOverview } = await import('../report/overview.js');
-    const { gitCommitCounts } = await import('./git.js');
-    const waste = wasteLookup(analyzeCache(ds, pricing));
-    const git = o.git && ds.requests.length > 0 ? gitCommitCounts(ds) : null;
-    const report = buildOverview(ds, pricing, meta, { by, plan, since: meta.filters.since, until: meta.filters.until, waste, git });
-    if (!team || !o.from) return report;
-    // per user / machine: summed on the server, priced here per model and date
-    const { teamTotals } = await import('./team.js');
-    const rows = await teamTotals(o.from, team, pricing, ds.range);
-    return { ...report, team: { by: team, rows: rows.map((r) => ({ key: r.key, ...r.totals })) } };
-  }, async (r, p) => (await import('./views.js')).overviewBlocks(r, p, { top }), !o.git, o.git ? undefined : async ({ merged, pricing, meta, range }) => {
-    const { finishOverview } = await import('../report/overview.js');
-    const report = finishOverview(merged, pricing, meta, { by, plan, since: meta.filters.since, until: meta.filters.until });
-    if (!team || !o.from) return report;
-    const { teamTotals } = await import('./team.js');
-    const rows = await teamTotals(o.from, team, pricing, range, { project: meta.filters.project });
-    return { ...report, team: { by: team, rows: rows.map((r) => ({ key: r.key, ...r.totals })) } };
-  });
+  // per-session parts (store) or server sums (--from) unless --git, which needs every request
+  await emit('report', o, {}, { by: opts.by, plan: opts.plan, top, team: opts.team }, (l) => makeOverview(l, opts, o.from),
+    async (r, p) => (await import('./views.js')).overviewBlocks(r, p, { top }), !o.git, opts.git ? undefined : (p) => makeOverviewFromParts(p, opts, o.from));
 }
 
 export async function runSessions(o: Opts): Promise<void> {
-  await emit('sessions', o, {}, {}, async ({ ds, pricing, meta }) => {
-    const { analyzeCache, wasteLookup } = await import('../cache/index.js');
-    return (await import('../report/sessions.js')).buildSessions(ds, meta, wasteLookup(analyzeCache(ds, pricing)));
-  }, async (r, p) => (await import('./views.js')).sessionsBlocks(r, p));
+  await emit('sessions', o, {}, {}, makeSessions, async (r, p) => (await import('./views.js')).sessionsBlocks(r, p));
 }
 
 export async function runSession(id: string, o: Opts): Promise<void> {
-  await emit('session', o, { events: true }, { id }, async ({ ds, pricing, meta }) => {
-    const { analyzeCache, wasteLookup } = await import('../cache/index.js');
-    const { buildSession, resolveSessionId } = await import('../report/sessions.js');
-    let sessionId: string;
-    try {
-      sessionId = resolveSessionId(ds, id);
-    } catch (err) {
-      throw new CliError((err as Error).message, 'list sessions with: cachelens sessions');
-    }
-    const analysis = analyzeCache(ds, pricing);
-    return buildSession(ds, pricing, meta, sessionId, analysis, wasteLookup(analysis));
-  }, async (r, p) => (await import('./views.js')).sessionBlocks(r, p));
+  await emit('session', o, { events: true }, { id }, (l) => makeSession(l, id), async (r, p) => (await import('./views.js')).sessionBlocks(r, p));
 }
 
 export async function runBreaks(o: Opts & { cause?: string[]; minUsd: string; limit: string; all?: boolean }): Promise<void> {
-  const causes = o.cause?.flatMap((c) => c.split(',')).map((c) => c.trim()) ?? null;
-  const unknown = causes?.filter((c) => !(CAUSES as readonly string[]).includes(c)) ?? [];
-  if (unknown.length) throw new CliError(`--cause: unknown cause '${unknown[0]}'`, `causes: ${CAUSES.join(', ')}`);
-  const minUSD = Number(o.minUsd);
-  if (!Number.isFinite(minUSD) || minUSD < 0) throw new CliError(`--min-usd expects a non-negative number, got '${o.minUsd}'`);
-  const limit = Number(o.limit);
-  if (!Number.isInteger(limit) || limit < 1) throw new CliError(`--limit expects a positive whole number, got '${o.limit}'`);
-  const includeStarts = o.all === true;
-  await emit('breaks', o, { events: true }, { causes, minUSD, limit, includeStarts }, async ({ ds, pricing, meta, ccReports }) => {
-    const { analyzeCache } = await import('../cache/index.js');
-    const { buildBreaks } = await import('../report/breaks.js');
-    return buildBreaks(ds, analyzeCache(ds, pricing), meta, { causes: causes as RebuildCause[] | null, minUSD, includeStarts, ccReports });
-  }, async (r, p) => (await import('./breaks-view.js')).breaksBlocks(r, p, { limit }));
+  const opts = breaksOptions(o);
+  const { causes, minUSD, limit, includeStarts } = opts;
+  await emit('breaks', o, { events: true }, { causes, minUSD, limit, includeStarts }, (l) => makeBreaks(l, opts),
+    async (r, p) => (await import('./breaks-view.js')).breaksBlocks(r, p, { limit }));
 }
 
 export async function runBlocks(o: Opts & { active?: boolean }): Promise<void> {
@@ -142,17 +91,8 @@ export async function runBlocks(o: Opts & { active?: boolean }): Promise<void> {
 }
 
 export async function runWhatif(o: Opts & { keepAlive?: string[]; maxIdle: string; apiModel?: boolean }): Promise<void> {
-  const keepAliveMinutes = (o.keepAlive ?? ['4']).flatMap((v) => v.split(',')).map(Number);
-  const bad = keepAliveMinutes.find((m) => !Number.isFinite(m) || m <= 0 || m >= 5);
-  if (bad !== undefined) throw new CliError(`--keep-alive expects minutes between 0 and 5 (a ping must land before the 5-minute TTL ends), got '${bad}'`);
-  const maxIdleMinutes = Number(o.maxIdle);
-  if (!Number.isFinite(maxIdleMinutes) || maxIdleMinutes < 0) throw new CliError(`--max-idle expects minutes, got '${o.maxIdle}'`);
-  const apiModel = o.apiModel === true;
-  await emit('whatif', o, {}, { keepAliveMinutes, maxIdleMinutes, apiModel }, async ({ ds, pricing, meta }) => {
-    const { analyzeCache } = await import('../cache/index.js');
-    const { buildWhatif } = await import('../report/whatif.js');
-    return buildWhatif(ds, analyzeCache(ds, pricing), pricing, meta, { keepAliveMinutes, maxIdleMinutes, apiModel });
-  }, async (r, p) => (await import('./whatif-view.js')).whatifBlocks(r, p));
+  const opts = whatifOptions(o);
+  await emit('whatif', o, {}, opts, (l) => makeWhatif(l, opts), async (r, p) => (await import('./whatif-view.js')).whatifBlocks(r, p));
 }
 
 export async function runImport(dirs: string[], o: { db?: string }): Promise<void> {

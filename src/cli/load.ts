@@ -29,6 +29,8 @@ export interface CommonOptions {
   until?: string;
   tz?: string;
   project?: string;
+  /** --model TEXT: only models whose id contains it */
+  model?: string;
   pricing?: string;
 }
 
@@ -124,13 +126,14 @@ export async function produce(opts: CommonOptions, version: string, needs: { eve
     }
   };
   const project = opts.project ?? null;
-  const filters = { since, until, project };
+  const model = opts.model ?? null;
+  const filters = { since, until, project, model };
   const dirs = resolveConfigDirs({ dirs: opts.dir });
   const problems: { path: string; error: string }[] = [];
   const files = discoverFiles(dirs.projectsDirs, problems);
   const metaOf = (stats: ScanStats, sources: string[], demo: boolean, store: StoreInfo | null): ReportMeta => {
     stats.unreadableFiles.push(...problems);
-    return { demo, sources, filters: { since, until, tz, project }, scan: stats, store };
+    return { demo, sources, filters: { since, until, tz, project, model }, scan: stats, store };
   };
   const finish = async (
     data: ScanData,
@@ -156,7 +159,7 @@ export async function produce(opts: CommonOptions, version: string, needs: { eve
     if (spec.buildFromParts) {
       // summed on the server: the client never holds the team's records
       const pricing = await getPricing();
-      const merged = await teamOverview(opts.from, tz, pricing, { from, to }, { project });
+      const merged = await teamOverview(opts.from, tz, pricing, { from, to }, { project, model });
       return { output: await spec.buildFromParts({ merged, pricing, meta: metaOf(stats, [redactUrl(opts.from)], false, null), range: { from, to } }), notFound: null };
     }
     const data = await loadTeamData(opts.from, { from, to });
@@ -174,7 +177,7 @@ export async function produce(opts: CommonOptions, version: string, needs: { eve
       const key =
         spec.cacheKey === null || problems.length > 0
           ? null
-          : createHash('sha1').update(JSON.stringify({ v: version, k: spec.cacheKey, roots, tz, since, until, project, pricingKey, events: needs.events === true })).digest('hex');
+          : createHash('sha1').update(JSON.stringify({ v: version, k: spec.cacheKey, roots, tz, since, until, project, model, pricingKey, events: needs.events === true })).digest('hex');
       const hit = key ? store.cachedOutput(key) : null;
       if (hit !== null) return { output: hit, notFound: null };
       const from = since ? calendarOf().startOfDay(since) : null;
@@ -191,7 +194,7 @@ export async function produce(opts: CommonOptions, version: string, needs: { eve
       if (spec.buildFromParts) {
         const pricing = await getPricing();
         const { sessionParts } = await import('./parts.js');
-        const partsKey = createHash('sha1').update(JSON.stringify({ v: version, roots, tz, since, until, project, pricingKey })).digest('hex');
+        const partsKey = createHash('sha1').update(JSON.stringify({ v: version, roots, tz, since, until, project, model, pricingKey })).digest('hex');
         const { parts } = sessionParts({ store, key: partsKey, roots, range: { from, to }, filters, calendar: calendarOf(), pricing });
         if (files.length > 0 || parts.length > 0) {
           const { mergeParts } = await import('../report/parts.js');

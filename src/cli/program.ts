@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { CAUSES } from '../cache/rebuilds.js';
 import { CliError, isCliError } from './errors.js';
 
+import { registerDashboard } from './dashboard-command.js';
 import { registerSimCommands } from './sim-commands.js';
 import { VERSION } from './version.js';
 
@@ -20,6 +21,7 @@ function withCommon(cmd: Command): Command {
     .option('--until <date>', 'last day to include (YYYY-MM-DD, in --tz)')
     .option('--tz <zone>', 'IANA time zone for days and weeks (default: the system zone)')
     .option('--project <text>', 'only projects whose directory name contains this text')
+    .option('--model <text>', 'only models whose id contains this text (API errors are left out)')
     .option('--pricing <file>', 'LiteLLM-format JSON that overrides or extends the built-in price table')
     .option('--db <path>', 'the embedded store (default: cachelens.db in the user data dir)')
     .option('--no-store', 'read the transcripts directly; neither read nor update the store')
@@ -154,6 +156,7 @@ export function buildProgram(): Command {
     .description('write the built-in demo transcripts (a generated Claude config dir) to DIR')
     .action((dir: string) => commands().then((c) => c.runDemo(dir)));
 
+  registerDashboard(program);
   registerSimCommands(program);
   return program;
 }

@@ -49,7 +49,7 @@ function scanNotes(meta: ReportMeta, p: Paint): string[] {
 function header(meta: ReportMeta, title: string, p: Paint): Block {
   const f = meta.filters;
   const range = f.since || f.until ? ` · ${f.since ?? '…'} → ${f.until ?? '…'}` : '';
-  const proj = f.project ? ` · project ~ "${f.project}"` : '';
+  const proj = (f.project ? ` · project ~ "${f.project}"` : '') + (f.model ? ` · model ~ "${f.model}"` : '');
   const mb = (meta.scan.bytes / 2 ** 20).toFixed(1);
   return {
     text: `${p.bold(title)}\n${p.dim(`${int(meta.scan.files)} transcript files (${mb} MiB) in ${meta.sources.join(', ') || '–'} · tz ${f.tz}${range}${proj}`)}`,

@@ -6,7 +6,7 @@ export interface ReportMeta {
   demo: boolean;
   /** projects/ directories read */
   sources: string[];
-  filters: { since: string | null; until: string | null; tz: string; project: string | null };
+  filters: { since: string | null; until: string | null; tz: string; project: string | null; model?: string | null };
   /** what this run read and what it skipped (counted, never fatal); with the store, only what changed since the last run */
   scan: ScanStats;
   /** the embedded store this run read from, or null with --no-store (and for the demo) */

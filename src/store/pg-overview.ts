@@ -75,6 +75,7 @@ export async function teamOverviewSums(
   filter: TeamFilter,
 ): Promise<{ sums: OverviewSumRow[]; counts: OverviewCountRow[] }> {
   const w = where(range, filter);
+  const we = where(range, filter, '', true);
   const n = w.params.length;
   const tzP = `$${n + 1}`;
   // rows are first summed per 15-minute slot (every UTC offset is a multiple of 15 minutes, so a slot never
@@ -111,7 +112,7 @@ export async function teamOverviewSums(
       text: `WITH u AS (
                SELECT session_id, project, model, ts / 900000 AS slot, 0 AS err FROM team_requests WHERE ${w.sql}
                UNION ALL
-               SELECT session_id, project, NULL, ts / 900000, 1 FROM team_api_errors WHERE ${w.sql}
+               SELECT session_id, project, NULL, ts / 900000, 1 FROM team_api_errors WHERE ${we.sql}
              ), s AS (
                SELECT session_id, project, model, slot, sum(err) AS errs FROM u GROUP BY 1, 2, 3, 4
              ), z AS (
@@ -197,6 +198,7 @@ export async function teamGroupCounts(
   filter: TeamFilter = {},
 ): Promise<Map<string, { sessions: number; apiErrors: number }>> {
   const w = where(range, filter);
+  const we = where(range, filter, '', true);
   const col = by === 'user' ? 'user_label' : 'machine_id';
   // one row per (group, session) first: the distinct count then runs over thousands, not millions
   const res = await fewGroups(store, () =>
@@ -205,7 +207,7 @@ export async function teamGroupCounts(
                SELECT grp, session_id, sum(is_error) AS errs FROM (
                  SELECT ${col} AS grp, session_id, 0 AS is_error FROM team_requests WHERE ${w.sql}
                  UNION ALL
-                 SELECT ${col} AS grp, session_id, 1 AS is_error FROM team_api_errors WHERE ${w.sql}
+                 SELECT ${col} AS grp, session_id, 1 AS is_error FROM team_api_errors WHERE ${we.sql}
                ) x GROUP BY 1, 2
              ) s GROUP BY grp`,
       values: w.params,

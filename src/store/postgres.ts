@@ -325,10 +325,17 @@ export interface TeamFilter {
   machines?: string[] | null;
   /** only projects whose directory name contains this (case-insensitive) */
   project?: string | null;
+  /** only models whose id contains this (case-insensitive); API errors (no model) are left out then */
+  model?: string | null;
 }
 
 /** WHERE clause (and its parameters) for a time range and user/machine filters. */
-export function where(range: { from: number | null; to: number | null }, f: TeamFilter, alias = ''): { sql: string; params: unknown[] } {
+/**
+ * The WHERE clause of the team queries. `errors`: for team_api_errors, which
+ * have no model: a model filter leaves them all out (as local reports do); its
+ * parameter is still numbered, so one values list serves both tables.
+ */
+export function where(range: { from: number | null; to: number | null }, f: TeamFilter, alias = '', errors = false): { sql: string; params: unknown[] } {
   const p = alias ? `${alias}.` : '';
   const params: unknown[] = [range.from ?? -8.64e15, range.to ?? 8.64e15];
   let sql = `${p}ts >= $1 AND ${p}ts < $2`;
@@ -344,6 +351,10 @@ export function where(range: { from: number | null; to: number | null }, f: Team
     // --project: a case-insensitive substring, as in local reports
     params.push(f.project.toLowerCase());
     sql += ` AND strpos(lower(${p}project), $${params.length}) > 0`;
+  }
+  if (f.model) {
+    params.push(f.model.toLowerCase());
+    sql += errors ? ` AND $${params.length}::text IS NULL` : ` AND strpos(lower(${p}model), $${params.length}) > 0`;
   }
   return { sql, params };
 }
