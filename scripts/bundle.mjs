@@ -1,18 +1,32 @@
-// After tsc: bundles the status line's code path into one file. Claude Code
-// runs `cachelens statusline` on every assistant message; loading ~25 ES
-// modules one by one costs more than the work itself (see BENCHMARKS.md, Live).
-// The bundle sits beside statusline.js so its relative data paths still hold.
+// After tsc: bundles the command line into single files. Loading ES modules
+// one by one costs Node ~0.5 ms each (resolve, read, compile); `statusline`
+// runs on every assistant message and a warm `report` does little else, so
+// both load one file instead (see BENCHMARKS.md, Live and Store). Each bundle
+// sits one level below dist/ like the modules it replaces (dist/bundle/), so
+// every relative path (../../data/, ../ui/, ../scan/worker.js) resolves the
+// same; native and optional packages stay outside. main.ts falls back to the modules when a bundle is absent.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-await build({
-  entryPoints: [path.join(root, 'dist', 'live', 'statusline.js')],
-  outfile: path.join(root, 'dist', 'live', 'statusline.bundle.mjs'),
+const common = {
   bundle: true,
   platform: 'node',
   format: 'esm',
   target: 'node20',
   logLevel: 'warning',
+  external: ['better-sqlite3', 'pg', 'pg-native', 'playwright-core', 'vite', 'esbuild'],
+  // CommonJS dependencies (commander) call require() for Node's own modules
+  banner: { js: "import { createRequire as __cachelensRequire } from 'node:module'; const require = __cachelensRequire(import.meta.url);" },
+};
+// one build, split at every dynamic import: a command loads its few chunks, and packages such as pg are
+// imported only by the chunk that needs them
+await build({
+  ...common,
+  entryPoints: { statusline: path.join(root, 'dist', 'live', 'statusline.js'), program: path.join(root, 'dist', 'cli', 'program.js') },
+  outdir: path.join(root, 'dist', 'bundle'),
+  splitting: true,
+  chunkNames: 'chunk-[hash]',
+  outExtension: { '.js': '.mjs' },
 });

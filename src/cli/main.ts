@@ -19,17 +19,20 @@ function statuslineFormat(args: string[]): { format: string | undefined } | null
 }
 
 const fast = statuslineFormat(argv);
-if (fast) {
-  // the bundled copy (npm run build makes it) loads as one file; the modules do the same work
-  let mod: typeof import('../live/statusline.js');
+/** A bundle beside the entry (npm run build makes them), else the modules: the same code either way. */
+async function load<T>(bundle: string, modules: () => Promise<T>): Promise<T> {
   try {
-    mod = (await import(new URL('../live/statusline.bundle.mjs', import.meta.url).href)) as typeof import('../live/statusline.js');
+    return (await import(new URL(bundle, import.meta.url).href)) as T;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw err;
-    mod = await import('../live/statusline.js');
+    if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND' || !String((err as Error).message).includes(bundle.slice(bundle.lastIndexOf('/') + 1))) throw err;
+    return modules();
   }
+}
+
+if (fast) {
+  const mod = await load('../bundle/statusline.mjs', () => import('../live/statusline.js'));
   await mod.statuslineMain(fast.format);
 } else {
-  const { main } = await import('./program.js');
+  const { main } = await load('../bundle/program.mjs', () => import('./program.js'));
   await main();
 }

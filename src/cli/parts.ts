@@ -41,20 +41,29 @@ export function sessionParts(ctx: PartsContext): { parts: SessionPart[]; recompu
   const kept = store.parts.read(key);
   if (kept) {
     const changed = store.changedSessions(kept.generation);
-    const keptParts = decodeParts(kept.data);
-    if (changed.length === 0) return { parts: keptParts, recomputed: 0 };
-    const gone = new Set(changed);
-    const others = keptParts.filter((p) => !gone.has(p.session));
-    const keptFirsts = others.flatMap((p) => p.firsts);
+    const current = new Map(decodeParts(kept.data).map((p) => [p.session, p]));
+    for (const [s, d] of kept.changes) {
+      if (d === null) current.delete(s);
+      else current.set(s, JSON.parse(d) as SessionPart);
+    }
+    if (changed.length === 0) return { parts: [...current.values()], recomputed: 0 };
+    for (const s of changed) current.delete(s);
+    const keptFirsts = [...current.values()].flatMap((p) => p.firsts);
     const fresh = compute(ctx, changed, (own) => startLevelsOf([...keptFirsts, ...own]));
     if (fresh.levels === kept.levels) {
-      const parts = [...others, ...fresh.parts];
-      store.parts.write(key, generation, fresh.levels, encodeParts(parts));
+      for (const p of fresh.parts) current.set(p.session, p);
+      const parts = [...current.values()];
+      // few changes are stored as changes; many are folded into the whole set again
+      if (kept.changes.size + changed.length > Math.max(64, parts.length / 20)) store.parts.writeAll(key, generation, fresh.levels, encodeParts(parts));
+      else {
+        const mine = new Map(fresh.parts.map((p) => [p.session, JSON.stringify(p)] as const));
+        store.parts.writeChanges(key, generation, new Map(changed.map((s) => [s, mine.get(s) ?? null] as const)));
+      }
       return { parts, recomputed: changed.length };
     }
   }
   const all = compute(ctx, null, (own) => startLevelsOf(own));
-  store.parts.write(key, generation, all.levels, encodeParts(all.parts));
+  store.parts.writeAll(key, generation, all.levels, encodeParts(all.parts));
   return { parts: all.parts, recomputed: all.parts.length };
 }
 

@@ -88,7 +88,8 @@ export function resolveConfigDirs(opts: ResolveOptions = {}): ConfigDirs {
 const AGENT_FILE = /^agent-(.+)\.jsonl$/;
 
 function describe(projectsDir: string, file: string, st: fs.Stats): DiscoveredFile {
-  const rel = path.relative(projectsDir, file).split(path.sep);
+  // files come from listing projectsDir, so the relative path is a slice (path.relative costs more, per file)
+  const rel = (file.startsWith(projectsDir + path.sep) ? file.slice(projectsDir.length + 1) : path.relative(projectsDir, file)).split(path.sep);
   const name = rel[rel.length - 1]!;
   const project = rel.length > 1 ? rel[0]! : '(no project)';
   const agent = AGENT_FILE.exec(name);
@@ -149,7 +150,8 @@ export function discoverFiles(projectsDirs: string[], problems: { path: string; 
       names = fs
         .readdirSync(d, { recursive: true, withFileTypes: true })
         .filter((e) => (e.isFile() || e.isSymbolicLink()) && e.name.endsWith('.jsonl') && e.name !== 'journal.jsonl')
-        .map((e) => path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name));
+        // the listing's parent paths are already normal: joined by hand (path.join normalizes again, per file)
+        .map((e) => `${e.parentPath ?? (e as unknown as { path: string }).path}${path.sep}${e.name}`);
     } catch {
       names = null;
     }

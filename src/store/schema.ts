@@ -148,5 +148,7 @@ export const MIGRATIONS: readonly string[] = [
       WHERE NOT EXISTS (SELECT 1 FROM dirty_sessions WHERE session_id = x.s AND gen = g.gen);
   END;
   CREATE TABLE parts (key TEXT PRIMARY KEY, generation INTEGER NOT NULL, levels TEXT NOT NULL, data TEXT NOT NULL, used_at INTEGER NOT NULL);
+  -- sessions recomputed since the parts above were written whole (data NULL: the session has no part any more)
+  CREATE TABLE parts_change (key TEXT NOT NULL, session_id TEXT NOT NULL, data TEXT, PRIMARY KEY (key, session_id)) WITHOUT ROWID;
   `,
 ];
