@@ -20,11 +20,13 @@ const common = {
   // CommonJS dependencies (commander) call require() for Node's own modules
   banner: { js: "import { createRequire as __cachelensRequire } from 'node:module'; const require = __cachelensRequire(import.meta.url);" },
 };
-// one build, split at every dynamic import: a command loads its few chunks, and packages such as pg are
-// imported only by the chunk that needs them
+// the status line: one file (it runs on every assistant message and imports nothing lazily)
+await build({ ...common, entryPoints: [path.join(root, 'dist', 'live', 'statusline.js')], outfile: path.join(root, 'dist', 'bundle', 'statusline.mjs') });
+// every other command: split at each dynamic import, so a command loads its few chunks and packages such as pg
+// are imported only by the chunk that needs them
 await build({
   ...common,
-  entryPoints: { statusline: path.join(root, 'dist', 'live', 'statusline.js'), program: path.join(root, 'dist', 'cli', 'program.js') },
+  entryPoints: { program: path.join(root, 'dist', 'cli', 'program.js') },
   outdir: path.join(root, 'dist', 'bundle'),
   splitting: true,
   chunkNames: 'chunk-[hash]',
