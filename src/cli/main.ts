@@ -4,11 +4,6 @@
 // command goes through program.ts.
 const argv = process.argv.slice(2);
 
-// stdout closed early (e.g. `| head`): stop quietly
-process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-  if (err.code === 'EPIPE') process.exit(0);
-});
-
 /** `statusline` with at most `--format T` / `--format=T`: the fast path; anything else (e.g. --help) goes to the parser. */
 function statuslineFormat(args: string[]): { format: string | undefined } | null {
   if (args[0] !== 'statusline') return null;
@@ -33,6 +28,10 @@ if (fast) {
   const mod = await load('../bundle/statusline.mjs', () => import('../live/statusline.js'));
   await mod.statuslineMain(fast.format);
 } else {
+  // stdout closed early (e.g. `| head`): stop quietly
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+  });
   const { main } = await load('../bundle/program.mjs', () => import('./program.js'));
   await main();
 }

@@ -245,5 +245,19 @@ export async function statuslineMain(format: string | undefined): Promise<void> 
       text = '';
     }
   }
-  process.stdout.write((await runStatusline(text, { format })) + '\n');
+  // straight to fd 1: process.stdout would start the stream machinery for one line
+  writeAll(1, (await runStatusline(text, { format })) + '\n');
+}
+
+function writeAll(fd: number, text: string): void {
+  const buf = Buffer.from(text);
+  for (let off = 0; off < buf.length; ) {
+    try {
+      off += fs.writeSync(fd, buf, off);
+    } catch (err) {
+      // a non-blocking pipe that is full: try again; a closed one (EPIPE): nobody is reading
+      if ((err as NodeJS.ErrnoException).code === 'EAGAIN') continue;
+      return;
+    }
+  }
 }

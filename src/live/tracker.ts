@@ -13,8 +13,9 @@ import { CAUSES_KEEP, RECENT_KEEP, freshState, type RecentRequest, type SessionS
 
 export const TTL_5M = 5 * 60_000;
 export const TTL_1H = 60 * 60_000;
-/** How much of the transcript's end is read to find its last user/assistant line. */
-const TAIL_BYTES = 256 << 10;
+/** How much of the transcript's end is read to find its last user/assistant line: first, and at most. */
+const TAIL_FIRST_BYTES = 32 << 10;
+const TAIL_BYTES = 2 << 20;
 
 /** A rebuild found in newly read requests. */
 export interface NewRebuild {
@@ -135,10 +136,19 @@ export interface TailInfo {
   busySince: number | null;
 }
 
-/** Looks at the transcript's last user/assistant line (within its last 256 KB). */
+/** Looks at the transcript's last user/assistant line (within its last 32 KB, else 256 KB, else 2 MB). */
 export function readTail(file: string, size: number): TailInfo {
-  const len = Math.min(size, TAIL_BYTES);
-  if (len === 0) return { busySince: null };
+  // most calls find the answer in the last few KB; a long last line (a big tool result) needs a wider look
+  for (let len = Math.min(size, TAIL_FIRST_BYTES); len > 0; len = Math.min(size, len * 8)) {
+    const found = lastTurn(file, size, len);
+    if (found !== undefined) return found;
+    if (len >= size || len >= TAIL_BYTES) break;
+  }
+  return { busySince: null };
+}
+
+/** What the last user/assistant line within the last `len` bytes says; undefined when there is none there. */
+function lastTurn(file: string, size: number, len: number): TailInfo | undefined {
   let text: string;
   try {
     const fd = fs.openSync(file, 'r');
@@ -170,7 +180,7 @@ export function readTail(file: string, size: number): TailInfo {
     const ts = typeof obj.timestamp === 'string' ? Date.parse(obj.timestamp) : NaN;
     return { busySince: Number.isFinite(ts) ? ts : null };
   }
-  return { busySince: null };
+  return undefined;
 }
 
 /** The state to continue from: `state` when it still matches the file, else a fresh one. */
