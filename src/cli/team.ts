@@ -130,7 +130,7 @@ export function teamTotalsFromSums(rows: TeamTokenRow[], pricing: Pricing, count
   for (const r of rows) {
     let a = acc.get(r.group);
     if (!a) acc.set(r.group, (a = newAccumulator()));
-    addRow(a, { ...r, utcDay: r.day }, rowUnitPrices(pricing, { ...r, utcDay: r.day }));
+    addRow(a, r, rowUnitPrices(pricing, r));
   }
   const out: TeamGroupRow[] = [];
   for (const [key, a] of acc) {

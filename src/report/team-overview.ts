@@ -4,7 +4,7 @@
 // merged shape the local report finishes (overview.ts finishOverview).
 import { newAccumulator, type Accumulator } from '../accounting/index.js';
 import type { Pricing } from '../pricing/index.js';
-import { INPUT_TIER_THRESHOLDS, type OverviewCountRow, type OverviewSumRow } from '../store/pg-overview.js';
+import { INPUT_TIER_THRESHOLDS, type OverviewCountRow, type OverviewSumRow, type PriceKeySums } from '../store/pg-overview.js';
 import type { MergedParts } from './parts.js';
 
 function at(m: Map<string, Accumulator>, k: string): Accumulator {
@@ -14,22 +14,6 @@ function at(m: Map<string, Accumulator>, k: string): Accumulator {
     m.set(k, a);
   }
   return a;
-}
-
-/** What a server row sums: tokens of `requests` requests sharing one price key. */
-export interface PriceKeySums {
-  model: string;
-  /** 'YYYY-MM-DD' (UTC) */
-  utcDay: string;
-  speed: string | null;
-  inferenceGeo: string | null;
-  inputTier: 0 | 1 | 2;
-  requests: number;
-  input: number;
-  cacheWrite5m: number;
-  cacheWrite1h: number;
-  cacheRead: number;
-  output: number;
 }
 
 /** Unit prices of a row's price key: a probe request on its UTC day whose total input falls in its tier. */

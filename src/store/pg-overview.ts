@@ -29,15 +29,14 @@ async function fewGroups<T>(store: PgStore, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-export interface OverviewSumRow {
-  /** 'YYYY-MM-DD' in the report's time zone */
-  localDay: string;
+/** Token sums of `requests` requests sharing one price key (model, UTC day, speed, region, input tier). */
+export interface PriceKeySums {
+  model: string;
   /** 'YYYY-MM-DD' in UTC: the date prices are looked up for */
   utcDay: string;
-  model: string;
-  project: string;
   speed: string | null;
   inferenceGeo: string | null;
+  /** 0: total input <= 100k; 1: <= 200k; 2: above 200k (the long-context thresholds in the price table) */
   inputTier: 0 | 1 | 2;
   requests: number;
   input: number;
@@ -45,6 +44,12 @@ export interface OverviewSumRow {
   cacheWrite1h: number;
   cacheRead: number;
   output: number;
+}
+
+export interface OverviewSumRow extends PriceKeySums {
+  /** 'YYYY-MM-DD' in the report's time zone */
+  localDay: string;
+  project: string;
   /** rebuilds found by the rule of cache/thresholds.ts within each conversation (not conversation starts) */
   rebuilds: number;
   /** tokens those rebuilds wrote again, and the part of them attributed to 1h writes */
@@ -141,23 +146,10 @@ export async function teamOverviewSums(
   });
 }
 
-/** One row of the server-side aggregate: token sums of one group, model, UTC day and price tier. */
-export interface TeamTokenRow {
+/** One row of the server-side aggregate: token sums of one group and price key. */
+export interface TeamTokenRow extends PriceKeySums {
   /** user label or machine id */
   group: string;
-  model: string;
-  /** 'YYYY-MM-DD' (UTC) */
-  day: string;
-  speed: string | null;
-  inferenceGeo: string | null;
-  /** 0: total input <= 100k; 1: <= 200k; 2: above 200k (the long-context thresholds in the price table) */
-  inputTier: 0 | 1 | 2;
-  requests: number;
-  input: number;
-  cacheWrite5m: number;
-  cacheWrite1h: number;
-  cacheRead: number;
-  output: number;
 }
 
 /**
@@ -184,7 +176,7 @@ export async function teamTokenSums(
     }),
   );
   return res.rows.map((r: Record<string, unknown>) => ({
-    group: r.grp as string, model: r.model as string, day: r.day as string, speed: r.speed as string | null, inferenceGeo: r.inference_geo as string | null,
+    group: r.grp as string, model: r.model as string, utcDay: r.day as string, speed: r.speed as string | null, inferenceGeo: r.inference_geo as string | null,
     inputTier: num(r.tier) as 0 | 1 | 2, requests: num(r.requests),
     input: num(r.input), cacheWrite5m: num(r.w5), cacheWrite1h: num(r.w1), cacheRead: num(r.rd), output: num(r.out),
   }));
