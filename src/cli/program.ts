@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { CAUSES } from '../cache/rebuilds.js';
 import { CliError, isCliError } from './errors.js';
 
+import { registerProxyCommand } from './proxy-command.js';
 import { registerSimCommands } from './sim-commands.js';
 import { VERSION } from './version.js';
 
@@ -154,6 +155,7 @@ export function buildProgram(): Command {
     .action((dir: string) => commands().then((c) => c.runDemo(dir)));
 
   registerSimCommands(program);
+  registerProxyCommand(program);
   return program;
 }
 
