@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProxyFinding, ProxyRequestRecord } from '../src/domain/proxy.js';
 import { loadPricing } from '../src/pricing/index.js';
@@ -157,5 +158,35 @@ describe('proxy diagnoses', () => {
     expect(r.blocks![12]!.cumulativeHash).toMatch(/^[0-9a-f]{14}$/);
     expect(r.settings).toMatchObject({ betas: [], autoCache: null });
     expect(logs.some((l) => /REBUILD tools-changed/.test(l))).toBe(true);
+  });
+
+  it('a restarted proxy takes the recent history from the store and still diagnoses', async () => {
+    const again = await startProxy({ upstream: fake.url, port: 0, store: store.proxyLog, pricing, now, log: () => undefined });
+    try {
+      clock.t += 30_000;
+      const res = await post(again.url, ccBody({ session: 'clock-1', turns: 4, stream: false, systemTime: '2026-11-20T10:09:00Z' }));
+      expect(res.status).toBe(200);
+      let f = null;
+      for (let i = 0; i < 100 && !f; i++) {
+        await new Promise((r) => setTimeout(r, 10));
+        f = store.proxyLog.findings({ from: clock.t, to: clock.t + 1 })[0] ?? null;
+      }
+      expect(f).toMatchObject({ cause: 'system-changed', path: 'system[2]', sessionId: 'clock-1' });
+    } finally {
+      await again.close();
+    }
+  });
+
+  it("stores each request's blocks as a reference to the previous request plus what is new, and reads them back whole", () => {
+    const stored = new Map(store.proxyLog.requests({ from: null, to: null }).map((r) => [r.id, r]));
+    for (const { record } of records) expect(stored.get(record.id)!.blocks).toEqual(record.blocks);
+    // a range that leaves the bases out still resolves them
+    const last = records.filter((x) => x.record.sessionId === 'healthy-1').at(-1)!;
+    const alone = store.proxyLog.requests({ from: last.record.timestamp, to: last.record.timestamp + 1 }).find((r) => r.id === last.record.id)!;
+    expect(alone.blocks).toEqual(last.record.blocks);
+    const raw = new Database(path.join(dir, 'c.db'), { readonly: true });
+    const size = raw.prepare('SELECT length(blocks) FROM proxy_requests WHERE id = ?').pluck().get(last.record.id) as number;
+    raw.close();
+    expect(size).toBeLessThan(JSON.stringify(last.record.blocks).length / 5);
   });
 });

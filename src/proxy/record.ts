@@ -7,7 +7,7 @@ import type { Pricing } from '../pricing/index.js';
 import { documentedMinimum, FALLBACK_MINIMUM, type PrefixBlock } from '../sim/index.js';
 import type { ProxyLogStore } from '../store/proxy-log.js';
 import { captureRequest, toProxyBlocks, type CapturedRequest } from './capture.js';
-import { diagnose, type DiagnoseContext, type SeenRequest } from './diagnose.js';
+import { commonPrefix, diagnose, type DiagnoseContext, type SeenRequest } from './diagnose.js';
 import type { TapResult } from './usage-tap.js';
 
 /** One request/response pair as the server saw it. Only the headers the capture needs are passed on. */
@@ -138,8 +138,14 @@ export function createRecorder(opts: RecorderOptions): Recorder {
       }
       let id = ++localId;
       if (opts.store) {
+        // the stored blocks refer to the earlier request sharing the longest prefix: only the rest is written
+        let base: { id: number; shared: number } | null = null;
+        for (const h of capture ? (history.get(capture.conversation) ?? []) : []) {
+          const n = commonPrefix(h.blocks, capture!.blocks);
+          if (n > (base?.shared ?? 0)) base = { id: h.id, shared: n };
+        }
         try {
-          id = opts.store.add(rec, diag, opts.keepBodies && x.body ? x.body : null);
+          id = opts.store.add(rec, diag, opts.keepBodies && x.body ? x.body : null, base);
         } catch (err) {
           // the request itself went through; say that this one is missing from the store
           opts.warn(`cachelens proxy: could not store the request: ${(err as Error).message}`);

@@ -158,12 +158,17 @@ export function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
       res.end(body);
     });
 
-    if (messages) req.on('data', (c: Buffer) => chunks.push(c));
+    // written on as it comes, without waiting for 'drain': a body is at most tens of MB, and pausing
+    // the client for every 16 KB the upstream socket has not taken yet costs more than the memory
+    req.on('data', (c: Buffer) => {
+      up.write(c);
+      if (messages) chunks.push(c);
+    });
+    req.on('end', () => up.end());
     req.on('error', (err) => {
       note = `client request failed: ${err.message}`;
       up.destroy(err);
     });
-    req.pipe(up);
     res.on('finish', done);
     res.on('close', () => {
       if (res.writableFinished) return;
