@@ -240,6 +240,7 @@ describe('usage tap', () => {
     const report = JSON.parse(rep.stdout);
     expect(report.summary).toMatchObject({ requests: 5, messages: 3, other: 1, malformed: 1, conversations: 1, findings: 2 });
     expect(report.findings[0]).toMatchObject({ cause: 'system-changed', path: 'system[2]', provenBy: 'proxy' });
+    expect(report.findings[0].apiRequestId).toMatch(/^req_fake_\d+$/);
     const table = runCli(['proxy', '--report', '--db', db]);
     expect(table.stdout).toMatch(/Diagnoses \(proven by the proxy\)/);
     expect(table.stdout).toMatch(/system-changed/);

@@ -149,7 +149,7 @@ describe('proxy diagnoses', () => {
     expect(causes).toContain('ttl-expired');
     const f = all.find((x) => x.cause === 'tools-changed')!;
     expect(Object.keys(f).sort()).toEqual(
-      ['conversation', 'detail', 'evidence', 'expectedReadTokens', 'gapMs', 'level', 'model', 'path', 'position', 'previousModel', 'previousRequestId',
+      ['apiRequestId', 'conversation', 'detail', 'evidence', 'expectedReadTokens', 'gapMs', 'level', 'model', 'path', 'position', 'previousModel', 'previousRequestId',
         'readTokens', 'requestId', 'sessionId', 'timestamp', 'tokensRewritten', 'ttl', 'wastedUSD', 'cause'].sort(),
     );
     const reqs = store.proxyLog.requests({ from: null, to: null });

@@ -121,10 +121,10 @@ export async function runBreaks(o: Opts & { cause?: string[]; minUsd: string; li
   const limit = Number(o.limit);
   if (!Number.isInteger(limit) || limit < 1) throw new CliError(`--limit expects a positive whole number, got '${o.limit}'`);
   const includeStarts = o.all === true;
-  await emit('breaks', o, { events: true }, { causes, minUSD, limit, includeStarts }, async ({ ds, pricing, meta, ccReports }) => {
+  await emit('breaks', o, { events: true }, { causes, minUSD, limit, includeStarts }, async ({ ds, pricing, meta, ccReports, proxyFindings }) => {
     const { analyzeCache } = await import('../cache/index.js');
     const { buildBreaks } = await import('../report/breaks.js');
-    return buildBreaks(ds, analyzeCache(ds, pricing), meta, { causes: causes as RebuildCause[] | null, minUSD, includeStarts, ccReports });
+    return buildBreaks(ds, analyzeCache(ds, pricing), meta, { causes: causes as RebuildCause[] | null, minUSD, includeStarts, ccReports, proxyFindings });
   }, async (r, p) => (await import('./breaks-view.js')).breaksBlocks(r, p, { limit }));
 }
 

@@ -105,6 +105,8 @@ export type ProxyCause = (typeof PROXY_CAUSES)[number];
 export interface ProxyFinding {
   /** the request's row id */
   requestId: number;
+  /** the API's request-id response header (transcripts record the same id as `requestId`) */
+  apiRequestId: string | null;
   timestamp: string;
   sessionId: string | null;
   conversation: string;

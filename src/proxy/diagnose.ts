@@ -39,7 +39,7 @@ export interface DiagnoseContext {
   premium(req: SeenRequest): number | null;
 }
 
-export type Diagnosis = Omit<ProxyFinding, 'requestId' | 'timestamp' | 'sessionId' | 'conversation'>;
+export type Diagnosis = Omit<ProxyFinding, 'requestId' | 'apiRequestId' | 'timestamp' | 'sessionId' | 'conversation'>;
 
 const writes = (u: ProxyUsage): number => u.cacheWrite5m + u.cacheWrite1h;
 

@@ -134,7 +134,7 @@ export function createRecorder(opts: RecorderOptions): Recorder {
       if (capture && usage && x.status === 200) {
         seen = seenOf(0, x.start, capture, usage, opts.pricing);
         const d = diagnose(history.get(capture.conversation) ?? [], seen, ctx);
-        if (d) diag = { ...d, timestamp: new Date(x.start).toISOString(), sessionId: capture.sessionId, conversation: capture.conversation };
+        if (d) diag = { apiRequestId: x.apiRequestId, ...d, timestamp: new Date(x.start).toISOString(), sessionId: capture.sessionId, conversation: capture.conversation };
       }
       let id = ++localId;
       if (opts.store) {
