@@ -11,7 +11,7 @@ import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProxyFinding, ProxyRequestRecord } from '../src/domain/proxy.js';
 import { loadPricing } from '../src/pricing/index.js';
-import { createUsageTap, startProxy, type RunningProxy, type TapResult } from '../src/proxy/index.js';
+import { captureRequest, createUsageTap, startProxy, type RunningProxy, type TapResult } from '../src/proxy/index.js';
 import { openSqliteStore, type SqliteStore } from '../src/store/sqlite.js';
 import { cliPath, haveCli, runCli, SKIP_NO_CLI } from './oracle/cli.js';
 import { ccBody, post, startFakeUpstream, type FakeUpstream } from './proxy-fixtures.js';
@@ -89,6 +89,10 @@ describe('proxy forwarding', () => {
     expect(res.status).toBe(529);
     expect(JSON.parse(res.text)).toEqual({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } });
     expect(res.headers['request-id']).toMatch(/^req_fake_/);
+    const n = records.length;
+    await post(proxy.url, ccBody({ session: 'err-1', turns: 1 }), { 'x-fake-status': '529' });
+    await recorded(n + 1);
+    expect(records[n]!.record).toMatchObject({ status: 529, usage: null, note: 'API error: overloaded_error' });
   });
 
   it('forwards a non-Messages request untouched (method, path, query, headers, body bytes) and notes it', async () => {
@@ -180,6 +184,25 @@ describe('usage tap', () => {
     expect(r.usage).toEqual({ input: 1, cacheWrite5m: 9, cacheWrite1h: 0, cacheRead: 2, output: 3 });
     const z = await run([Buffer.from('xx')], 'application/json', 'zstd');
     expect(z.note).toMatch(/content-encoding zstd/);
+  });
+});
+
+(haveCli ? describe : describe.skip)('capture thread (built worker)', () => {
+  it('fingerprints on a worker thread exactly as on this one, in order', async () => {
+    const dist = path.join(path.dirname(cliPath), '..', 'proxy', 'index.js');
+    const built = (await import(dist)) as typeof import('../src/proxy/index.js');
+    const threaded = built.createCapturer({ threads: true, warn: (l) => logs.push(l) });
+    expect(threaded.threaded).toBe(true);
+    try {
+      const bodies = [1, 2, 3].map((k) => Buffer.from(JSON.stringify(ccBody({ session: `w-${k}`, turns: k }))));
+      const headers = { 'x-claude-code-session-id': 'w', 'anthropic-beta': 'a,b' };
+      const got = await Promise.all(bodies.map((b) => threaded.capture(b, headers)));
+      const want = bodies.map((b) => captureRequest(b, headers));
+      expect(got).toEqual(want);
+      expect(await threaded.capture(Buffer.from('nope'), {})).toEqual({ ok: false, note: 'body is not JSON (4 bytes)' });
+    } finally {
+      await threaded.close();
+    }
   });
 });
 

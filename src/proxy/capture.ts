@@ -2,7 +2,6 @@
 // that select a cache, never the content. The simulator's fingerprint gives
 // the positions and hashes (so a proxied request can be fed to `simulate` or
 // compared with `diff`); here we keep only structure, sizes and hashes.
-import type { IncomingHttpHeaders } from 'node:http';
 import type { ProxyBlock, ProxySettings } from '../domain/proxy.js';
 import { BodyError, fingerprintRequest, hashHex, settingsSalts, type PrefixBlock } from '../sim/index.js';
 
@@ -22,7 +21,7 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Claude Code's session id: the x-claude-code-session-id header (2.1.86+), else metadata.user_id (JSON since 2.1.78, `…_session_<uuid>` before). */
-export function sessionIdOf(headers: IncomingHttpHeaders, body: Obj): string | null {
+export function sessionIdOf(headers: CaptureHeaders, body: Obj): string | null {
   const h = headers['x-claude-code-session-id'];
   if (typeof h === 'string' && h.trim() !== '') return h.trim();
   const meta = body['metadata'];
@@ -41,10 +40,8 @@ export function sessionIdOf(headers: IncomingHttpHeaders, body: Obj): string | n
   return m ? m[1]! : null;
 }
 
-function betasOf(headers: IncomingHttpHeaders): string[] {
-  const raw = headers['anthropic-beta'];
-  const all = Array.isArray(raw) ? raw.join(',') : (raw ?? '');
-  return all.split(',').map((s) => s.trim()).filter((s) => s !== '');
+function betasOf(headers: CaptureHeaders): string[] {
+  return (headers['anthropic-beta'] ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
 }
 
 /** Is this a request the proxy fingerprints? POST /v1/messages (Claude Code adds `?beta=true`). */
@@ -52,8 +49,14 @@ export function isMessagesRequest(method: string, pathname: string): boolean {
   return method === 'POST' && /\/v1\/messages$/.test(pathname);
 }
 
+/** The only request headers the capture reads (never an auth header). */
+export interface CaptureHeaders {
+  'x-claude-code-session-id'?: string;
+  'anthropic-beta'?: string;
+}
+
 /** Fingerprint a Messages API body. A body that is not one comes back as a note; the request is forwarded anyway. */
-export function captureRequest(bytes: Buffer, headers: IncomingHttpHeaders): Capture {
+export function captureRequest(bytes: Buffer, headers: CaptureHeaders): Capture {
   let body: unknown;
   try {
     body = JSON.parse(bytes.toString('utf8'));

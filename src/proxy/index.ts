@@ -7,7 +7,8 @@
  * @module
  */
 export { DEFAULT_TIMEOUT_MS, DEFAULT_UPSTREAM, startProxy, type ProxyOptions, type RunningProxy } from './server.js';
-export { captureRequest, isMessagesRequest, sessionIdOf, toProxyBlocks, type Capture, type CapturedRequest } from './capture.js';
+export { captureRequest, isMessagesRequest, sessionIdOf, toProxyBlocks, type Capture, type CapturedRequest, type CaptureHeaders } from './capture.js';
+export { createCapturer, type Capturer } from './capturer.js';
 export { breakpointsOf, commonPrefix, diagnose, type DiagnoseContext, type Diagnosis, type SeenBlock, type SeenRequest } from './diagnose.js';
 export { createRecorder, diagnoseContext, type Exchange, type Recorder } from './record.js';
 export { createUsageTap, mergeUsage, type TapResult, type UsageTap } from './usage-tap.js';

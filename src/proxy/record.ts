@@ -6,7 +6,7 @@ import type { ProxyFinding, ProxyRequestRecord } from '../domain/proxy.js';
 import type { Pricing } from '../pricing/index.js';
 import { documentedMinimum, FALLBACK_MINIMUM, type PrefixBlock } from '../sim/index.js';
 import type { ProxyLogStore } from '../store/proxy-log.js';
-import { captureRequest, toProxyBlocks, type CapturedRequest } from './capture.js';
+import { toProxyBlocks, type Capture, type CaptureHeaders, type CapturedRequest } from './capture.js';
 import { commonPrefix, diagnose, type DiagnoseContext, type SeenRequest } from './diagnose.js';
 import type { TapResult } from './usage-tap.js';
 
@@ -20,7 +20,7 @@ export interface Exchange {
   /** the request body (Messages requests only) */
   body: Buffer | null;
   /** x-claude-code-session-id and anthropic-beta, nothing else */
-  headers: { 'x-claude-code-session-id'?: string; 'anthropic-beta'?: string };
+  headers: CaptureHeaders;
   status: number | null;
   note: string | null;
   tap: TapResult | null;
@@ -38,7 +38,8 @@ export interface RecorderOptions {
 }
 
 export interface Recorder {
-  record(x: Exchange): { record: ProxyRequestRecord; finding: ProxyFinding | null };
+  /** `fingerprint`: the body's capture (Messages requests), done by the caller (see capturer.ts) */
+  record(x: Exchange, fingerprint: Capture | null): { record: ProxyRequestRecord; finding: ProxyFinding | null };
   /** takes earlier requests (from the store) into the history, so a restarted proxy still compares */
   preload(records: readonly ProxyRequestRecord[]): void;
 }
@@ -109,19 +110,18 @@ export function createRecorder(opts: RecorderOptions): Recorder {
         remember(r.conversation, seen);
       }
     },
-    record(x) {
+    record(x, fingerprint) {
       let capture: CapturedRequest | null = null;
       let note = x.note;
       let kind: ProxyRequestRecord['kind'] = x.messages ? 'messages' : 'other';
-      if (x.messages && x.body) {
-        const c = captureRequest(x.body, x.headers);
-        if (c.ok) capture = c.request;
+      if (x.messages && fingerprint) {
+        if (fingerprint.ok) capture = fingerprint.request;
         else {
           kind = 'malformed';
-          note = note ? `${c.note}; ${note}` : c.note;
+          note = note ? `${fingerprint.note}; ${note}` : fingerprint.note;
         }
       }
-      if (x.tap?.note) note = note ? `${note}; ${x.tap.note}` : x.tap.note;
+      for (const extra of [x.tap?.error ? `API error: ${x.tap.error}` : null, x.tap?.note ?? null]) if (extra) note = note ? `${note}; ${extra}` : extra;
       const usage = x.tap?.usage ?? null;
       const rec: ProxyRequestRecord = {
         id: 0, timestamp: x.start, method: x.method, path: x.path, kind, note, status: x.status, stream: capture?.stream ?? false,

@@ -10,7 +10,8 @@ import { performance } from 'node:perf_hooks';
 import type { ProxyFinding, ProxyRequestRecord } from '../domain/proxy.js';
 import type { Pricing } from '../pricing/index.js';
 import type { ProxyLogStore } from '../store/proxy-log.js';
-import { isMessagesRequest } from './capture.js';
+import { isMessagesRequest, type CaptureHeaders } from './capture.js';
+import { createCapturer } from './capturer.js';
 import { createRecorder, type Exchange } from './record.js';
 import { createUsageTap, type TapResult, type UsageTap } from './usage-tap.js';
 
@@ -31,6 +32,8 @@ export interface ProxyOptions {
   /** one line per request (never a header or body) */
   log?: (line: string) => void;
   warn?: (line: string) => void;
+  /** fingerprint bodies on a worker thread when the compiled worker exists (default true) */
+  threads?: boolean;
   /** called after each request is recorded (tests wait on it) */
   onRecord?: (r: { record: ProxyRequestRecord; finding: ProxyFinding | null }) => void;
 }
@@ -73,6 +76,7 @@ export function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   const warn = opts.warn ?? ((l: string) => void process.stderr.write(`${l}\n`));
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const recorder = createRecorder({ store: opts.store, pricing: opts.pricing, keepBodies: opts.keepBodies ?? false, log, warn });
+  const capturer = createCapturer({ threads: opts.threads ?? true, warn });
   if (opts.store) recorder.preload(opts.store.requests({ from: now() - 2 * 60 * 60_000, to: null }));
 
   const handle = (req: http.IncomingMessage, res: http.ServerResponse): void => {
@@ -96,15 +100,21 @@ export function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
       recorded = true;
       const sid = req.headers['x-claude-code-session-id'];
       const beta = req.headers['anthropic-beta'];
-      const x: Exchange = {
-        start, method, path: pathname, messages, body: messages ? Buffer.concat(chunks) : null,
-        headers: { ...(typeof sid === 'string' ? { 'x-claude-code-session-id': sid } : {}), ...(typeof beta === 'string' ? { 'anthropic-beta': beta } : {}) },
-        status, note, tap: tapResult, apiRequestId, ttfbMs, durationMs: performance.now() - t0,
+      const headers: CaptureHeaders = {
+        ...(typeof sid === 'string' ? { 'x-claude-code-session-id': sid } : {}),
+        ...(Array.isArray(beta) ? { 'anthropic-beta': beta.join(',') } : typeof beta === 'string' ? { 'anthropic-beta': beta } : {}),
       };
-      // off the forwarding path: the next chunk or request is never behind a fingerprint
-      setImmediate(() => {
-        const r = recorder.record(x);
+      const body = messages ? Buffer.concat(chunks) : null;
+      const x: Exchange = { start, method, path: pathname, messages, body, headers, status, note, tap: tapResult, apiRequestId, ttfbMs, durationMs: performance.now() - t0 };
+      const record = (fingerprint: Parameters<typeof recorder.record>[1]): void => {
+        const r = recorder.record(x, fingerprint);
         opts.onRecord?.(r);
+      };
+      // off the forwarding path (another thread, or a later turn): the next chunk or request is never behind a fingerprint
+      if (!body) return void setImmediate(() => record(null));
+      capturer.capture(body, headers).then(record, (err: Error) => {
+        warn(`cachelens proxy: could not fingerprint ${method} ${pathname}: ${err.message}`);
+        record({ ok: false, note: 'fingerprint failed (see the proxy log)' });
       });
     };
     const done = (): void => (tap ? tap.end(finish) : finish(null));
@@ -193,7 +203,7 @@ export function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
         url: `http://127.0.0.1:${port}`,
         close: () =>
           new Promise<void>((ok, fail) => {
-            server.close((err) => (err ? fail(err) : ok()));
+            server.close((err) => (err ? fail(err) : capturer.close().then(ok, fail)));
             server.closeAllConnections();
             agent.destroy();
           }),
