@@ -125,7 +125,8 @@ function proxyProof(r: Rebuild, findings: readonly ProxyFinding[], byRequestId: 
     let best: ProxyFinding | undefined;
     let bestAt = -Infinity;
     for (const x of findings) {
-      if (x.sessionId !== r.sessionId) continue;
+      // a miss below the minimum rewrote nothing; a model of another family is another thread (e.g. a Haiku side request)
+      if (x.sessionId !== r.sessionId || x.cause === 'below-minimum' || !(r.request.model.startsWith(x.model) || x.model.startsWith(r.request.model))) continue;
       const at = Date.parse(x.timestamp);
       if (at <= t + PROXY_SKEW_MS && t - at <= PROXY_MATCH_WINDOW_MS && at > bestAt) {
         best = x;
