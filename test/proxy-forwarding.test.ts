@@ -84,6 +84,27 @@ describe('proxy forwarding', () => {
     expect(records[n]!.record.usage!.cacheWrite1h).toBeGreaterThan(0);
   });
 
+  it('a client that leaves mid-stream: the upstream request is stopped and the request noted', async () => {
+    let release!: () => void;
+    fake.hold = new Promise<void>((r) => (release = r));
+    fake.holdOutcome = null;
+    const n = records.length;
+    await new Promise<void>((resolve) => {
+      const req = http.request(`${proxy.url}/v1/messages`, { method: 'POST' }, (res) => {
+        res.on('data', (c: Buffer) => {
+          if (c.toString().includes('"Hello"')) req.destroy();
+        });
+        res.on('close', () => resolve());
+      });
+      req.on('error', () => undefined); // our own abort
+      req.end(JSON.stringify(ccBody({ session: 'leave-1', turns: 1, stream: true })));
+    });
+    await recorded(n + 1);
+    release();
+    expect(records[n]!.record.note).toMatch(/client closed the connection before the response ended/);
+    expect(logs.some((l) => /cannot reach upstream/.test(l) && /leave/.test(l))).toBe(false);
+  });
+
   it('passes an upstream error status, headers and body through as they are', async () => {
     const res = await post(proxy.url, ccBody({ session: 'err-1', turns: 1 }), { 'x-fake-status': '529' });
     expect(res.status).toBe(529);

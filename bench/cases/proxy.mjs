@@ -17,6 +17,8 @@ export const name = 'proxy';
 export const title = 'Proxy';
 
 const TARGET_MS = 2;
+// between requests in 'paced' mode: real turns are seconds apart; this lets the fingerprint and store write finish
+const PACE_MS = 50;
 
 function body(turn) {
   const words = (seed, n) => {
@@ -107,7 +109,7 @@ export async function run(ctx) {
   const n = 100 * Math.max(1, Math.min(opts.runs, 5));
   const results = {};
   let failed = false;
-  const pause = () => new Promise((r) => setTimeout(r, 30));
+  const pause = () => new Promise((r) => setTimeout(r, PACE_MS));
   for (const mode of ['paced', 'back-to-back']) {
     const direct = [];
     const floored = [];
@@ -160,7 +162,7 @@ export async function run(ctx) {
     `Run ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')} on ${machine.nproc} cores (${machine.cpuModel}; shared with other work), Node ${machine.node}. ` +
       `${n} requests per mode, each sent directly to a loopback upstream, then through a minimal Node proxy that only pipes (bench/proxy-floor.mjs: the floor for any Node proxy here), then through \`cachelens proxy\` (the built CLI in its own process, writing to a fresh store); ` +
       `client and upstream share this process. Body: ${(bodies[0].length / 1024).toFixed(0)} KB of JSON in Claude Code's shape (20 tools, 3 system blocks, 361 messages, ≈ 200K tokens), streamed back as 24 SSE events. ` +
-      '"added" is the per-request difference (proxy − direct), its p50 and p99. "paced": 30 ms between requests, so the proxy\'s fingerprint and store write (after each response) finish before the next one, as between real turns; "back-to-back": none.',
+      `"added" is the per-request difference (proxy − direct), its p50 and p99. "paced": ${PACE_MS} ms between requests, so the proxy's fingerprint (on its worker thread) and store write, done after each response, finish before the next request, as between real turns; "back-to-back": none.`,
     '',
     mdTable(
       ['Measure (ms)', 'direct p50', 'floor p50', 'cachelens p50', 'floor added p50', 'cachelens added p50', 'floor added p99', 'cachelens added p99'],

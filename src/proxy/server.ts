@@ -157,7 +157,7 @@ export function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
         res.destroy(err);
         return;
       }
-      if (req.destroyed && res.destroyed) return;
+      if (res.destroyed) return; // the client left first (we stopped the upstream request): nobody to answer
       const timedOut = err.code === 'ETIMEDOUT';
       status = timedOut ? 504 : 502;
       note = `${timedOut ? 'upstream timed out' : 'upstream unreachable'}: ${err.message}`;
