@@ -258,9 +258,10 @@ describe('usage tap', () => {
     return { stdout, stderr };
   }
 
-  const drive = async (url: string): Promise<number> => {
+  // each run its own timestamps: the fake API's cache outlives a run
+  const drive = (tag: string) => async (url: string): Promise<number> => {
     const auth = { 'x-api-key': KEY, authorization: BEARER };
-    for (let k = 1; k <= 3; k++) await post(url, ccBody({ session: 'secret-1', turns: k, secret: SECRET_TEXT, stream: k !== 2, systemTime: `T${k}` }), auth);
+    for (let k = 1; k <= 3; k++) await post(url, ccBody({ session: 'secret-1', turns: k, secret: SECRET_TEXT, stream: k !== 2, systemTime: `${tag}${k}` }), auth);
     await post(url, `{"model": "claude-sonnet-4-5", "messages": "${SECRET_TEXT}`, auth);
     await request(url, { method: 'POST', path: `/v1/messages/count_tokens?q=1`, headers: auth, body: JSON.stringify({ messages: [{ role: 'user', content: SECRET_TEXT }] }) });
     return 5;
@@ -271,7 +272,7 @@ describe('usage tap', () => {
   it('stores fingerprints and diagnoses, never body text or auth headers', async () => {
     const d = fs.mkdtempSync(path.join(os.tmpdir(), 'cachelens-proxy-cli-'));
     const db = path.join(d, 'c.db');
-    const out = await runProxyCli(db, [], drive);
+    const out = await runProxyCli(db, [], drive('T'));
     const all = bytesOf(d);
     for (const s of [SECRET_TEXT, KEY, 'SECRETKEY', 'SECRET-OAUTH', BEARER]) {
       expect(all.includes(s)).toBe(false);
@@ -292,10 +293,30 @@ describe('usage tap', () => {
 
   it('--keep-bodies keeps the body, with a warning, and still no auth header', async () => {
     const d = fs.mkdtempSync(path.join(os.tmpdir(), 'cachelens-proxy-cli-'));
-    const out = await runProxyCli(path.join(d, 'c.db'), ['--keep-bodies'], drive);
+    const out = await runProxyCli(path.join(d, 'c.db'), ['--keep-bodies'], drive('K'));
     expect(out.stderr).toMatch(/WARNING --keep-bodies stores every request body/);
     const all = bytesOf(d);
     expect(all.includes(SECRET_TEXT)).toBe(true);
     for (const s of [KEY, 'SECRETKEY', 'SECRET-OAUTH']) expect(all.includes(s)).toBe(false);
+    // the kept bodies give a diff with text: the second rebuild against the request before it
+    const db = path.join(d, 'c.db');
+    const report = JSON.parse(runCli(['proxy', '--report', '--json', '--db', db]).stdout);
+    const f = report.findings.find((x: { cause: string }) => x.cause === 'system-changed');
+    const diff = runCli(['proxy', '--diff', String(f.requestId), '--json', '--db', db]);
+    expect(diff.status, diff.stderr).toBe(0);
+    const r = JSON.parse(diff.stdout);
+    expect(r.divergence).toMatchObject({ pathA: 'system[2]', pathB: 'system[2]', reason: 'content' });
+    expect(r.divergence.excerptB).toMatch(/Current time: K\d/);
+    const text = runCli(['proxy', '--diff', String(f.requestId), '--db', db]);
+    expect(text.stdout).toMatch(/system\[2\]/);
+  });
+
+  it('--diff without kept bodies says how to get them', () => {
+    const d = fs.mkdtempSync(path.join(os.tmpdir(), 'cachelens-proxy-cli-'));
+    const store = openSqliteStore(path.join(d, 'c.db'));
+    store.close();
+    const r = runCli(['proxy', '--diff', '1', '--db', path.join(d, 'c.db')]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/no Messages request 1/);
   });
 });

@@ -15,6 +15,7 @@ interface ProxyCliOptions extends OutputOptions {
   upstream: string;
   keepBodies?: boolean;
   report?: boolean;
+  diff?: string;
   db?: string;
   pricing?: string;
   timeout: string;
@@ -29,13 +30,14 @@ export function registerProxyCommand(program: Command): void {
     .option('--keep-bodies', 'also store request bodies (your prompts and files) in the store, for a diff with text; off by default')
     .option('--timeout <seconds>', 'how long to wait for the upstream to start answering', '600')
     .option('--report', 'do not run the proxy: list the conversations it saw and its diagnoses')
+    .option('--diff <request>', 'do not run the proxy: diff a request kept with --keep-bodies (row id, as in --report --json) against the one it was compared with')
     .option('--db <path>', 'the embedded store (default: cachelens.db in the user data dir)')
     .option('--pricing <file>', 'LiteLLM-format JSON that overrides or extends the built-in price table')
     .option('--json', 'with --report: print the report object as JSON (docs/proxy.md)')
     .option('--csv', 'with --report: print the tables as CSV')
     .option('--md', 'with --report: print the tables as Markdown')
     .option('--no-color', 'no colours (NO_COLOR is honoured too)')
-    .action((o: ProxyCliOptions) => (o.report ? runReport(o) : runProxy(o)));
+    .action((o: ProxyCliOptions) => (o.diff !== undefined ? runDiff(o, o.diff) : o.report ? runReport(o) : runProxy(o)));
 }
 
 async function openStore(o: ProxyCliOptions): Promise<import('../store/sqlite.js').SqliteStore> {
@@ -120,6 +122,38 @@ async function runReport(o: ProxyCliOptions): Promise<void> {
   if (format === 'json') return printJson(report);
   const paint = paintFor(o);
   process.stdout.write(renderBlocks(reportBlocks(report, paint), format, paint, terminalWidth()));
+}
+
+/** The text diff of two kept bodies: request `id` against the one its diagnosis compared it with (else the previous one of its conversation). */
+async function runDiff(o: ProxyCliOptions, arg: string): Promise<void> {
+  const id = Number(arg);
+  if (!Number.isInteger(id) || id < 1) throw new CliError(`--diff expects a request row id, got '${arg}'`, 'ids are in cachelens proxy --report --json (findings[].requestId)');
+  const store = await openStore(o);
+  let bodies: [number, Buffer | null][];
+  try {
+    const all = { from: null, to: null };
+    const cur = store.proxyLog.requests(all, false).filter((r) => r.conversation !== null);
+    const me = cur.find((r) => r.id === id);
+    if (!me) throw new CliError(`no Messages request ${id} in ${store.path}`);
+    const finding = store.proxyLog.findings(all).find((f) => f.requestId === id);
+    const prev = finding?.previousRequestId ?? cur.filter((r) => r.conversation === me.conversation && r.id < id).at(-1)?.id;
+    if (prev === undefined) throw new CliError(`request ${id} is the first of its conversation: nothing to compare it with`);
+    bodies = [prev, id].map((x) => [x, store.proxyLog.body(x)]);
+  } finally {
+    store.close();
+  }
+  const missing = bodies.filter(([, b]) => b === null).map(([x]) => x);
+  if (missing.length) throw new CliError(`no kept body for request ${missing.join(' and ')}`, 'bodies are kept only while the proxy runs with --keep-bodies');
+  const { diffRequests, parseRequests } = await import('../sim/index.js');
+  const { loadPricing } = await import('../pricing/index.js');
+  const [a, b] = bodies.map(([x, body]) => parseRequests(`request-${x}.json`, body!.toString('utf8'), { estimate: true, now: 0 })[0]!);
+  const report = diffRequests(a!, b!, { pricing: loadPricing(o.pricing ? { overrideFile: path.resolve(o.pricing) } : undefined) });
+  const { formatOf, paintFor, printJson, renderBlocks, terminalWidth } = await import('./output.js');
+  const format = formatOf(o);
+  if (format === 'json') return printJson(report);
+  const paint = paintFor(o);
+  const { diffBlocks } = await import('./sim-view.js');
+  process.stdout.write(renderBlocks(diffBlocks(report, paint), format, paint, terminalWidth()));
 }
 
 const time = (iso: string): string => iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
