@@ -11,6 +11,7 @@ import type { ProxyFinding, ProxyRequestRecord } from '../src/domain/proxy.js';
 import { loadPricing } from '../src/pricing/index.js';
 import { startProxy, type RunningProxy } from '../src/proxy/index.js';
 import { openSqliteStore, type SqliteStore } from '../src/store/sqlite.js';
+import { repoRoot } from './oracle/cli.js';
 import { ccBody, post, startFakeUpstream, type CcOptions, type FakeUpstream } from './proxy-fixtures.js';
 
 const pricing = loadPricing();
@@ -188,5 +189,23 @@ describe('proxy diagnoses', () => {
     const size = raw.prepare('SELECT length(blocks) FROM proxy_requests WHERE id = ?').pluck().get(last.record.id) as number;
     raw.close();
     expect(size).toBeLessThan(JSON.stringify(last.record.blocks).length / 5);
+  });
+  it("the simulator's example (an SDK client: no session id, 1h system, 5m conversation marker): usage as documented, no finding", async () => {
+    const lines = fs.readFileSync(path.join(repoRoot, 'docs', 'examples', 'requests.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const out = [];
+    for (const l of lines) {
+      clock.t = Date.parse(l.at) + 365 * 86_400_000; // a year on: nothing of the earlier tests is warm
+      const before = records.length;
+      const res = await post(proxy.url, l.body);
+      expect(res.status).toBe(200);
+      while (records.length === before) await new Promise<void>((r) => waiters.push(r));
+      out.push(records[before]!);
+    }
+    // docs/simulate.md's table: writes 1h/5m and reads of the three requests
+    expect(out.map((r) => [r.record.usage!.cacheWrite1h, r.record.usage!.cacheWrite5m, r.record.usage!.cacheRead])).toEqual([[6300, 20, 0], [0, 25, 6320], [0, 75, 6300]]);
+    expect(new Set(out.map((r) => r.record.conversation)).size).toBe(1);
+    expect(out[0]!.record.conversation).toMatch(/^-:[0-9a-f]{14}$/);
+    // the third lost the 5m entries (45 tokens): below the 2,000-token rebuild rule, so no finding
+    expect(out.map((r) => r.finding)).toEqual([null, null, null]);
   });
 });
