@@ -81,6 +81,7 @@ export function startFakeUpstream(opts: { now: () => number; pricing: Pricing })
       res.write(sse('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }));
       res.write(sse('ping', { type: 'ping' }));
       res.write(sse('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hello' } }));
+      if (req.headers['x-fake-cut']) return void setTimeout(() => res.socket?.destroy(), 20); // the connection drops mid-stream
       const rest = (): void => {
         res.write(sse('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: ' world' } }));
         res.write(sse('content_block_stop', { type: 'content_block_stop', index: 0 }));

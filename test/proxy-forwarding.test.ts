@@ -102,7 +102,25 @@ describe('proxy forwarding', () => {
     await recorded(n + 1);
     release();
     expect(records[n]!.record.note).toMatch(/client closed the connection before the response ended/);
-    expect(logs.some((l) => /cannot reach upstream/.test(l) && /leave/.test(l))).toBe(false);
+    expect(logs.some((l) => /cannot reach upstream|connection lost/.test(l))).toBe(false);
+  });
+
+  it('an upstream that drops mid-stream: the client sees the stream cut, the request is noted', async () => {
+    const n = records.length;
+    const got = await new Promise<{ complete: boolean; text: string }>((resolve) => {
+      const req = http.request(`${proxy.url}/v1/messages`, { method: 'POST', headers: { 'x-fake-cut': '1' } }, (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('error', () => undefined);
+        res.on('close', () => resolve({ complete: res.complete, text }));
+      });
+      req.on('error', () => undefined);
+      req.end(JSON.stringify(ccBody({ session: 'cut-1', turns: 1, stream: true })));
+    });
+    expect(got.complete).toBe(false);
+    expect(got.text).toMatch(/"Hello"/);
+    await recorded(n + 1);
+    expect(records[n]!.record.note).toMatch(/upstream connection lost mid-response/);
   });
 
   it('passes an upstream error status, headers and body through as they are', async () => {

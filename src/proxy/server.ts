@@ -123,7 +123,8 @@ export function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
       protocol: upstream.protocol, hostname: upstream.hostname, port: upstream.port || undefined, method,
       path: base + target, headers: forwardHeaders(req.rawHeaders, upstream.host), agent,
     });
-    const timer = setTimeout(() => up.destroy(Object.assign(new Error(`no response within ${Math.round(timeoutMs / 1000)} s`), { code: 'ETIMEDOUT' })), timeoutMs);
+    // our own code: an OS-level ETIMEDOUT (connect) is 'unreachable', not 'no response'
+    const timer = setTimeout(() => up.destroy(Object.assign(new Error(`no response within ${Math.round(timeoutMs / 1000)} s`), { code: 'CACHELENS_UPSTREAM_TIMEOUT' })), timeoutMs);
     up.setNoDelay(true);
 
     up.on('response', (ur) => {
@@ -143,6 +144,7 @@ export function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
         ur.on('data', (c: Buffer) => t.write(c));
       }
       ur.on('error', (err) => {
+        if (res.destroyed) return; // we stopped it because the client left
         note = `upstream connection lost mid-response: ${err.message}`;
         warn(`cachelens proxy: ${method} ${pathname}: ${note}`);
         res.destroy(err);
@@ -158,7 +160,7 @@ export function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
         return;
       }
       if (res.destroyed) return; // the client left first (we stopped the upstream request): nobody to answer
-      const timedOut = err.code === 'ETIMEDOUT';
+      const timedOut = err.code === 'CACHELENS_UPSTREAM_TIMEOUT';
       status = timedOut ? 504 : 502;
       note = `${timedOut ? 'upstream timed out' : 'upstream unreachable'}: ${err.message}`;
       const message = `cachelens proxy: ${timedOut ? `upstream ${upstream.origin} sent no response within ${Math.round(timeoutMs / 1000)} s` : `cannot reach upstream ${upstream.origin}: ${err.message}`}`;
