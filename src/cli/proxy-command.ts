@@ -170,26 +170,26 @@ export function reportBlocks(r: ProxyReport, p: Paint): Block[] {
   const conversations: Block = {
     title: 'Conversations',
     columns: [
-      { header: 'last', fmt: (v: Cell) => time(String(v)) },
-      { header: 'conversation', drop: 3 },
-      { header: 'models', drop: 2 },
+      { header: 'last', align: 'left', fmt: (v: Cell) => time(String(v)) },
+      { header: 'conversation', align: 'left', drop: 3 },
+      { header: 'models', align: 'left', drop: 2 },
       { header: 'requests', align: 'right', fmt: int },
       { header: 'read', align: 'right', fmt: tokens, drop: 1 },
       { header: 'written', align: 'right', fmt: tokens, drop: 1 },
       { header: 'rebuilds', align: 'right', fmt: int },
       { header: 'wasted', align: 'right', fmt: usd },
-      { header: 'causes', drop: 4 },
+      { header: 'causes', align: 'left', drop: 4 },
     ],
     rows: r.conversations.map((c) => [c.last, c.conversation, c.models.join(', '), c.requests, c.readTokens, c.writtenTokens, c.findings, c.wastedUSD, [...new Set(c.causes)].join(', ')]),
   };
   const findings: Block = {
     title: 'Diagnoses (proven by the proxy)',
     columns: [
-      { header: 'time', fmt: (v: Cell) => time(String(v)) },
-      { header: 'model', drop: 2 },
-      { header: 'cause' },
+      { header: 'time', align: 'left', fmt: (v: Cell) => time(String(v)) },
+      { header: 'model', align: 'left', drop: 2 },
+      { header: 'cause', align: 'left' },
       { header: 'block', align: 'right', drop: 3 },
-      { header: 'what changed' },
+      { header: 'what changed', align: 'left' },
       { header: 're-written', align: 'right', fmt: tokens },
       { header: 'wasted', align: 'right', fmt: usd },
     ],
@@ -199,7 +199,7 @@ export function reportBlocks(r: ProxyReport, p: Paint): Block[] {
   if (r.notes.length) {
     out.push({
       title: 'Forwarded untouched or failed',
-      columns: [{ header: 'time', fmt: (v: Cell) => time(String(v)) }, { header: 'request' }, { header: 'status', align: 'right' }, { header: 'note' }],
+      columns: [{ header: 'time', align: 'left', fmt: (v: Cell) => time(String(v)) }, { header: 'request', align: 'left' }, { header: 'status', align: 'right' }, { header: 'note', align: 'left' }],
       rows: r.notes.map((n) => [n.timestamp, `${n.method} ${n.path}`, n.status, n.note ?? n.kind]),
     });
   }
