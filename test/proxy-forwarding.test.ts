@@ -202,7 +202,8 @@ describe('usage tap', () => {
   const sse = [
     'event: message_start\ndata: {"type":"message_start","message":{"model":"claude-x","usage":{"input_tokens":5,"cache_creation_input_tokens":300,"cache_read_input_tokens":7000,"cache_creation":{"ephemeral_5m_input_tokens":100,"ephemeral_1h_input_tokens":200},"output_tokens":1}}}\n\n',
     'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"event: message_delta"}}\n\n',
-    'event: message_delta\r\ndata: {"type":"message_delta","delta":{},"usage":{"output_tokens":42}}\r\n\r\n',
+    // the API's message_delta usage is cumulative and has no per-TTL split: the split of message_start stays
+    'event: message_delta\r\ndata: {"type":"message_delta","delta":{},"usage":{"output_tokens":42,"input_tokens":5,"cache_creation_input_tokens":300,"cache_read_input_tokens":null}}\r\n\r\n',
   ].join('');
   const run = (chunks: Buffer[], type: string, enc?: string): Promise<TapResult> =>
     new Promise((resolve) => {

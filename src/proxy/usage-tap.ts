@@ -49,9 +49,10 @@ export function mergeUsage(u: ProxyUsage | null, raw: unknown): ProxyUsage | nul
     out.cacheWrite5m = w5 ?? 0;
     out.cacheWrite1h = w1 ?? 0;
   } else if (total !== undefined) {
-    // no per-TTL split: count the writes as 5m
-    out.cacheWrite5m = total;
-    out.cacheWrite1h = 0;
+    // no per-TTL split (message_delta carries only the cumulative total): keep the split message_start gave
+    const before = out.cacheWrite5m + out.cacheWrite1h;
+    out.cacheWrite1h = before > 0 ? Math.round((total * out.cacheWrite1h) / before) : 0;
+    out.cacheWrite5m = total - out.cacheWrite1h;
   }
   return out;
 }
