@@ -87,9 +87,10 @@ export interface ProxyRequestRecord {
   durationMs: number | null;
 }
 
+/** in the order the diagnosis tries them (docs/proxy.md) */
 export const PROXY_CAUSES = [
-  'ttl-expired',
   'model-changed',
+  'ttl-expired',
   'settings-changed',
   'tools-changed',
   'system-changed',
