@@ -15,7 +15,7 @@ import {
 } from './lib.mjs';
 
 // Order matters: sections are appended to BENCHMARKS.md in this order the first time.
-const CASES = ['core', 'diagnostics', 'store', 'live', 'sim', 'team', 'dashboard'];
+const CASES = ['core', 'diagnostics', 'store', 'live', 'sim', 'team', 'dashboard', 'proxy'];
 
 const USAGE = `usage: node bench/run.mjs [--runs N] [--warmup N] [--only ${CASES.join(',')}] [--no-write]
 

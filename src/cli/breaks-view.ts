@@ -71,5 +71,27 @@ export function breaksBlocks(r: BreaksReport, p: Paint, opts: { limit: number })
     ],
   };
   blocks.push(list);
+  if (r.proxy.findings > 0) blocks.push(proxySection(r, tz));
   return blocks;
+}
+
+/** Proxy findings (docs/proxy.md): those joined to a listed rebuild, then the rest. */
+function proxySection(r: BreaksReport, tz: string): Section {
+  const joined = r.rebuilds.filter((b) => b.proxy !== null);
+  const rows = [
+    ...joined.map((b) => [localTime(b.timestamp, tz), b.sessionId.slice(0, 8), b.proxy!.cause, b.proxy!.detail, b.proxy!.tokensRewritten, `${causeLabel(b.cause, b.ttl)} (${b.proxy!.matchedBy})`]),
+    ...r.proxy.unmatched.map((f) => [localTime(f.timestamp, tz), (f.sessionId ?? '').slice(0, 8), f.cause, f.detail, f.tokensRewritten, '–']),
+  ];
+  return {
+    title: `Proven by the proxy: ${r.proxy.findings} findings, ${r.proxy.matched} joined to a rebuild above`,
+    columns: [
+      { header: 'time', align: 'left', drop: 3 },
+      { header: 'session', align: 'left', drop: 4 },
+      { header: 'cause', align: 'left', drop: 0 },
+      { header: 'what changed', align: 'left', drop: 0 },
+      { header: 're-written', fmt: tokens, drop: 2 },
+      { header: 'transcript rebuild', align: 'left', drop: 1 },
+    ],
+    rows,
+  };
 }

@@ -9,6 +9,7 @@ import { discoverFiles, resolveConfigDirs } from '../discover/index.js';
 import { systemTimeZone, userCacheDir, userDataDir } from '../discover/paths.js';
 import type { Pricing } from '../pricing/index.js';
 import type { ReportMeta, StoreInfo } from '../report/meta.js';
+import type { ProxyFinding } from '../domain/proxy.js';
 import { emptyIssues, type ClaudeCodeCacheReport, type ScanResult, type ScanStats } from '../domain/types.js';
 import { promptCacheLog } from '../live/state.js';
 import { parseCcReports } from '../store/cc-reports.js';
@@ -38,6 +39,8 @@ export interface Loaded {
   ds: Dataset;
   /** Claude Code's own cache reports in the range (from the store, or the status line's log with --no-store) */
   ccReports: ClaudeCodeCacheReport[];
+  /** what `cachelens proxy` diagnosed in the range (from the store; none with --no-store) */
+  proxyFindings: ProxyFinding[];
   pricing: Pricing;
   meta: ReportMeta;
   /** set when nothing was found: where we looked */
@@ -143,12 +146,14 @@ export async function produce(opts: CommonOptions, version: string, needs: { eve
     notFound: string[] | null,
     store: StoreInfo | null,
     ccReports: ClaudeCodeCacheReport[] = [],
+    proxyFindings: ProxyFinding[] = [],
   ): Promise<Loaded> => {
     const meta = metaOf(stats, sources, demo, store);
     const pricing = await getPricing();
     const { prepareDataset } = await import('../accounting/index.js');
     const ds = prepareDataset(data, pricing, calendarOf(), filters);
-    return { ds, pricing, notFound, meta, ccReports: ccReports.filter((r) => r.timestamp >= (ds.range.from ?? -Infinity) && r.timestamp < (ds.range.to ?? Infinity)) };
+    const inRange = (t: number): boolean => t >= (ds.range.from ?? -Infinity) && t < (ds.range.to ?? Infinity);
+    return { ds, pricing, notFound, meta, ccReports: ccReports.filter((r) => inRange(r.timestamp)), proxyFindings: proxyFindings.filter((f) => inRange(Date.parse(f.timestamp))) };
   };
   if (opts.from) {
     // the team's records, read from PostgreSQL; never cached (other machines change them)
@@ -205,7 +210,7 @@ export async function produce(opts: CommonOptions, version: string, needs: { eve
       } else {
         const data = store.load({ from, to }, roots);
         if (files.length > 0 || data.requests.length > 0 || data.apiErrors.length > 0) {
-          const output = await spec.build(await finish(data, stats, dirs.projectsDirs, false, null, storeInfo(), store.ccReports.load({ from, to })));
+          const output = await spec.build(await finish(data, stats, dirs.projectsDirs, false, null, storeInfo(), store.ccReports.load({ from, to }), store.proxyLog.findings({ from, to })));
           keep(output);
           return { output, notFound: null };
         }

@@ -5,6 +5,7 @@ import { CAUSES } from '../cache/rebuilds.js';
 import { CliError, isCliError } from './errors.js';
 
 import { registerDashboard } from './dashboard-command.js';
+import { registerProxyCommand } from './proxy-command.js';
 import { registerSimCommands } from './sim-commands.js';
 import { VERSION } from './version.js';
 
@@ -158,6 +159,7 @@ export function buildProgram(): Command {
 
   registerDashboard(program);
   registerSimCommands(program);
+  registerProxyCommand(program);
   return program;
 }
 

@@ -94,10 +94,10 @@ export function breaksOptions(o: { cause?: string[]; minUsd?: string; limit?: st
 }
 
 /** `breaks` needs the conversation events (load with `{ events: true }`). */
-export async function makeBreaks({ ds, pricing, meta, ccReports }: Loaded, opts: BreaksOptions): Promise<BreaksReport> {
+export async function makeBreaks({ ds, pricing, meta, ccReports, proxyFindings }: Loaded, opts: BreaksOptions): Promise<BreaksReport> {
   const { analyzeCache } = await import('../cache/index.js');
   const { buildBreaks } = await import('../report/breaks.js');
-  return buildBreaks(ds, analyzeCache(ds, pricing), meta, { causes: opts.causes, minUSD: opts.minUSD, includeStarts: opts.includeStarts, ccReports });
+  return buildBreaks(ds, analyzeCache(ds, pricing), meta, { causes: opts.causes, minUSD: opts.minUSD, includeStarts: opts.includeStarts, ccReports, proxyFindings });
 }
 
 export interface WhatifOptions {

@@ -13,6 +13,7 @@ import {
   type Rebuild,
   type RebuildCause,
 } from '../cache/index.js';
+import type { ProxyFinding } from '../domain/proxy.js';
 import type { ClaudeCodeCacheReport } from '../domain/types.js';
 import type { ReportMeta } from './meta.js';
 
@@ -42,11 +43,27 @@ export interface BreakRow {
    * session within 15 minutes after the request
    */
   claudeCode: { lastMissCause: string; reportedAt: string } | null;
+  /** what `cachelens proxy` saw in this request's body, when it was in the way (docs/proxy.md) */
+  proxy: ProxyProof | null;
   /** request ids, for bug reports */
   messageId: string;
   requestId: string | null;
   previousMessageId: string | null;
   previousRequestId: string | null;
+}
+
+/** A proxy finding joined to a rebuild: the block that broke the cache, proven from the request bodies. */
+export interface ProxyProof {
+  provenBy: 'proxy';
+  /** 'request-id': the API request ids are equal; 'session-time': same session, closest finding before the response */
+  matchedBy: 'request-id' | 'session-time';
+  cause: ProxyFinding['cause'];
+  detail: string;
+  position: number | null;
+  path: string | null;
+  tokensRewritten: number;
+  /** the finding's row id in the store (proxy_findings.request_id) */
+  proxyRequestId: number;
 }
 
 export interface WasteGroup {
@@ -79,6 +96,8 @@ export interface BreaksReport extends ReportMeta {
   byWeek: WasteGroup[];
   /** the rebuilds that pass the filters, costliest first */
   rebuilds: BreakRow[];
+  /** what `cachelens proxy` diagnosed in the same dates: counts, and the findings no listed rebuild matched */
+  proxy: { findings: number; matched: number; unmatched: (ProxyFinding & { provenBy: 'proxy' })[] };
 }
 
 export interface BreaksOptions {
@@ -88,6 +107,37 @@ export interface BreaksOptions {
   includeStarts: boolean;
   /** Claude Code's own cache reports (status line `prompt_cache`), in time order */
   ccReports?: readonly ClaudeCodeCacheReport[];
+  /** findings of `cachelens proxy` (from the store), in time order */
+  proxyFindings?: readonly ProxyFinding[];
+}
+
+/** How long before a transcript's response line a proxy finding of the same session may have started. */
+export const PROXY_MATCH_WINDOW_MS = 10 * 60_000;
+/** transcript and proxy clocks are the same machine's; allow a little skew the other way */
+const PROXY_SKEW_MS = 5_000;
+
+function proxyProof(r: Rebuild, findings: readonly ProxyFinding[], byRequestId: ReadonlyMap<string, ProxyFinding>): ProxyProof | null {
+  let f: ProxyFinding | undefined = r.request.requestId ? byRequestId.get(r.request.requestId) : undefined;
+  let matchedBy: ProxyProof['matchedBy'] = 'request-id';
+  if (!f) {
+    // the closest finding of the session that started before this response was written
+    const t = r.request.timestamp;
+    let best: ProxyFinding | undefined;
+    let bestAt = -Infinity;
+    for (const x of findings) {
+      // a miss below the minimum rewrote nothing; a model of another family is another thread (e.g. a Haiku side request)
+      if (x.sessionId !== r.sessionId || x.cause === 'below-minimum' || !(r.request.model.startsWith(x.model) || x.model.startsWith(r.request.model))) continue;
+      const at = Date.parse(x.timestamp);
+      if (at <= t + PROXY_SKEW_MS && t - at <= PROXY_MATCH_WINDOW_MS && at > bestAt) {
+        best = x;
+        bestAt = at;
+      }
+    }
+    f = best;
+    matchedBy = 'session-time';
+  }
+  if (!f) return null;
+  return { provenBy: 'proxy', matchedBy, cause: f.cause, detail: f.detail, position: f.position, path: f.path, tokensRewritten: f.tokensRewritten, proxyRequestId: f.requestId };
 }
 
 /** How long after a request a status-line report is taken to describe it. */
@@ -102,7 +152,7 @@ function verdict(r: Rebuild, reports: readonly ClaudeCodeCacheReport[]): BreakRo
   return hit ? { lastMissCause: hit.promptCache.last_miss_cause as string, reportedAt: new Date(hit.timestamp).toISOString() } : null;
 }
 
-function row(r: Rebuild, reports: readonly ClaudeCodeCacheReport[]): BreakRow {
+function row(r: Rebuild, reports: readonly ClaudeCodeCacheReport[], proxy: ProxyProof | null): BreakRow {
   return {
     cause: r.cause,
     timestamp: new Date(r.request.timestamp).toISOString(),
@@ -120,6 +170,7 @@ function row(r: Rebuild, reports: readonly ClaudeCodeCacheReport[]): BreakRow {
     level: r.level,
     evidence: r.evidence,
     claudeCode: verdict(r, reports),
+    proxy,
     messageId: r.request.messageId,
     requestId: r.request.requestId,
     previousMessageId: r.previous?.messageId ?? null,
@@ -151,6 +202,10 @@ export function buildBreaks(ds: Dataset, analysis: CacheAnalysis, meta: ReportMe
   const listed = (opts.includeStarts || (opts.causes && opts.causes.some((c) => c === 'cold-start' || c === 'clear')) ? analysis.rebuilds : waste)
     .filter((r) => (opts.causes === null || opts.causes.includes(r.cause)) && (r.wasteUSD ?? 0) >= opts.minUSD)
     .sort((a, b) => (b.wasteUSD ?? 0) - (a.wasteUSD ?? 0) || b.tokensRewritten - a.tokensRewritten || a.request.timestamp - b.request.timestamp);
+  const findings = opts.proxyFindings ?? [];
+  const byRequestId = new Map(findings.filter((f) => f.apiRequestId !== null).map((f) => [f.apiRequestId!, f]));
+  const rows = listed.map((r) => row(r, opts.ccReports ?? [], findings.length ? proxyProof(r, findings, byRequestId) : null));
+  const used = new Set(rows.flatMap((x) => (x.proxy ? [x.proxy.proxyRequestId] : [])));
   return {
     ...meta,
     kind: 'breaks',
@@ -168,6 +223,11 @@ export function buildBreaks(ds: Dataset, analysis: CacheAnalysis, meta: ReportMe
     byProject: group(waste, (r) => r.project, total),
     byVersion: group(waste, (r) => r.request.version ?? 'unknown', total),
     byWeek: group(waste, (r) => cal.period(r.request.timestamp, 'week'), total).sort((a, b) => (a.key < b.key ? -1 : 1)),
-    rebuilds: listed.map((r) => row(r, opts.ccReports ?? [])),
+    rebuilds: rows,
+    proxy: {
+      findings: findings.length,
+      matched: used.size,
+      unmatched: findings.filter((f) => !used.has(f.requestId)).map((f) => ({ ...f, provenBy: 'proxy' as const })),
+    },
   };
 }

@@ -2,7 +2,7 @@
 // database one version up inside a transaction; a database written by a newer
 // cachelens is refused, never altered.
 
-export const SCHEMA_VERSION = 6;
+export const SCHEMA_VERSION = 7;
 
 /** migrations[i] takes a database from version i to i + 1 */
 export const MIGRATIONS: readonly string[] = [
@@ -150,5 +150,44 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TABLE parts (key TEXT PRIMARY KEY, generation INTEGER NOT NULL, levels TEXT NOT NULL, data TEXT NOT NULL, used_at INTEGER NOT NULL);
   -- sessions recomputed since the parts above were written whole (data NULL: the session has no part any more)
   CREATE TABLE parts_change (key TEXT NOT NULL, session_id TEXT NOT NULL, data TEXT, PRIMARY KEY (key, session_id)) WITHOUT ROWID;
+  `,
+  // 6 → 7: what `cachelens proxy` saw: a fingerprint per request (hashes and sizes, never
+  // content or auth headers), its usage, the rebuilds it diagnosed, and bodies only with --keep-bodies
+  `
+  CREATE TABLE proxy_requests (
+    id INTEGER PRIMARY KEY,
+    ts INTEGER NOT NULL,
+    method TEXT NOT NULL,
+    path TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    note TEXT,
+    status INTEGER,
+    stream INTEGER NOT NULL,
+    session_id TEXT,
+    conversation TEXT,
+    model TEXT,
+    settings TEXT,
+    blocks TEXT,
+    input INTEGER,
+    write_5m INTEGER,
+    write_1h INTEGER,
+    read INTEGER,
+    output INTEGER,
+    api_request_id TEXT,
+    ttfb_ms REAL,
+    duration_ms REAL
+  );
+  CREATE INDEX proxy_requests_ts ON proxy_requests (ts);
+  CREATE INDEX proxy_requests_conversation ON proxy_requests (conversation, ts);
+  CREATE TABLE proxy_findings (
+    request_id INTEGER PRIMARY KEY REFERENCES proxy_requests (id),
+    ts INTEGER NOT NULL,
+    session_id TEXT,
+    conversation TEXT NOT NULL,
+    cause TEXT NOT NULL,
+    json TEXT NOT NULL
+  );
+  CREATE INDEX proxy_findings_ts ON proxy_findings (ts);
+  CREATE TABLE proxy_bodies (request_id INTEGER PRIMARY KEY REFERENCES proxy_requests (id), body BLOB NOT NULL);
   `,
 ];

@@ -11,6 +11,7 @@ import type { ApiErrorRecord, ConversationEvent, RequestRecord } from '../domain
 import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
 import { openCcReports, type CcReportsStore } from './cc-reports.js';
 import { openPartsCache, type PartsCache } from './parts.js';
+import { openProxyLog, type ProxyLogStore } from './proxy-log.js';
 import { packSnapshot, unpackSnapshot } from './snapshot.js';
 
 /** A request record with where its token counts came from (the merge's tie-breaker). */
@@ -67,6 +68,8 @@ export interface SqliteStore {
   parts: PartsCache;
   /** Claude Code's own cache reports (status line `prompt_cache`) */
   ccReports: CcReportsStore;
+  /** what `cachelens proxy` saw: request fingerprints, usage, diagnosed rebuilds */
+  proxyLog: ProxyLogStore;
   /** every root recorded, e.g. to include imports */
   roots(): string[];
   counts(): { requests: number; apiErrors: number; events: number; files: number };
@@ -307,6 +310,7 @@ export function openSqliteStore(file: string): SqliteStore {
     },
     parts: openPartsCache(db),
     ccReports: openCcReports(db, () => bumpGeneration.run()),
+    proxyLog: openProxyLog(db, () => bumpGeneration.run()),
     generation() {
       return (readGeneration.get() as { g: number } | undefined)?.g ?? 0;
     },
