@@ -129,6 +129,8 @@ export function discoverFiles(projectsDirs: string[], problems: { path: string; 
     seen.add(id);
     out.push(describe(projectsDir, p, st));
   };
+  // a readdir per folder, paths joined by hand (the listing's names are plain; path.join would normalise each
+  // again): in a fresh process this is cheaper than readdir's recursive mode, and an unreadable folder costs only itself
   const walk = (projectsDir: string, dir: string): void => {
     let ents: fs.Dirent[];
     try {
@@ -138,28 +140,11 @@ export function discoverFiles(projectsDirs: string[], problems: { path: string; 
       return;
     }
     for (const ent of ents) {
-      const p = path.join(dir, ent.name);
+      const p = `${dir}${path.sep}${ent.name}`;
       if (ent.isDirectory()) walk(projectsDir, p);
       else if ((ent.isFile() || ent.isSymbolicLink()) && ent.name.endsWith('.jsonl') && ent.name !== 'journal.jsonl') add(projectsDir, p);
     }
   };
-  for (const d of projectsDirs) {
-    // one recursive listing is several times cheaper than a readdir per folder; fall back when part of the tree is unreadable
-    let names: string[] | null = null;
-    try {
-      names = fs
-        .readdirSync(d, { recursive: true, withFileTypes: true })
-        .filter((e) => (e.isFile() || e.isSymbolicLink()) && e.name.endsWith('.jsonl') && e.name !== 'journal.jsonl')
-        // the listing's parent paths are already normal: joined by hand (path.join normalizes again, per file)
-        .map((e) => `${e.parentPath ?? (e as unknown as { path: string }).path}${path.sep}${e.name}`);
-    } catch {
-      names = null;
-    }
-    if (names === null) {
-      walk(d, d);
-      continue;
-    }
-    for (const p of names) add(d, p);
-  }
+  for (const d of projectsDirs) walk(d, d);
   return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

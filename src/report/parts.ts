@@ -130,7 +130,19 @@ export function collectParts(ds: Dataset, waste: WasteLookup, firsts: readonly C
 
 function addSums(a: Accumulator, s: Sums, session: string): void {
   a.sessions.add(session);
-  for (let i = 0; i < FIELDS.length; i++) a[FIELDS[i]!] += s[i]!;
+  // spelled out: a loop over FIELDS makes every add a keyed property access (several times slower here)
+  a.requests += s[REQ]!;
+  a.apiErrors += s[ERR]!;
+  a.input += s[INPUT]!;
+  a.output += s[OUTPUT]!;
+  a.w5 += s[W5]!;
+  a.w1 += s[W1]!;
+  a.read += s[READ]!;
+  a.cost += s[COST]!;
+  a.noCache += s[NOCACHE]!;
+  a.unpriced += s[UNPRICED]!;
+  a.rebuilds += s[REBUILDS]!;
+  a.wasted += s[WASTED]!;
 }
 
 /** Sums parts in session-id order, so the result does not depend on where each part came from. */
