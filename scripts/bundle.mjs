@@ -5,11 +5,14 @@
 // sits one level below dist/ like the modules it replaces (dist/bundle/), so
 // every relative path (../../data/, ../ui/, ../scan/worker.js) resolves the
 // same; native and optional packages stay outside. main.ts falls back to the modules when a bundle is absent.
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+// chunk names change with their content: start from an empty folder
+fs.rmSync(path.join(root, 'dist', 'bundle'), { recursive: true, force: true });
 const common = {
   bundle: true,
   platform: 'node',
@@ -20,8 +23,17 @@ const common = {
   // CommonJS dependencies (commander) call require() for Node's own modules
   banner: { js: "import { createRequire as __cachelensRequire } from 'node:module'; const require = __cachelensRequire(import.meta.url);" },
 };
-// the status line: one file (it runs on every assistant message and imports nothing lazily)
-await build({ ...common, entryPoints: [path.join(root, 'dist', 'live', 'statusline.js')], outfile: path.join(root, 'dist', 'bundle', 'statusline.mjs') });
+// the status line: one CommonJS file (it runs on every assistant message and imports nothing lazily); the
+// CommonJS entry (cli/bin.cjs) requires it without starting Node's ES module loader. import.meta.url, which the
+// price table's path is built from, becomes the bundle's own file URL
+await build({
+  ...common,
+  format: 'cjs',
+  banner: { js: "const __cachelensMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+  define: { 'import.meta.url': '__cachelensMetaUrl' },
+  entryPoints: [path.join(root, 'dist', 'live', 'statusline.js')],
+  outfile: path.join(root, 'dist', 'bundle', 'statusline.cjs'),
+});
 // every other command: split at each dynamic import, so a command loads its few chunks and packages such as pg
 // are imported only by the chunk that needs them
 await build({

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildDemoFiles } from '../src/demo/index.js';
-import { cliPath, haveCli, runCli, SKIP_NO_CLI } from './oracle/cli.js';
+import { cliPath, haveCli, repoRoot, runCli, SKIP_NO_CLI } from './oracle/cli.js';
 
 if (!haveCli) console.warn(SKIP_NO_CLI);
 const d = haveCli ? describe : describe.skip;
@@ -278,14 +278,20 @@ d('statusline and install-statusline (CLI wiring)', () => {
   it('prints one line from stdin JSON and exits 0, also on garbage', () => {
     const root = tree({ '-home-u-shop/aaaa1111-0000-4000-8000-000000000001.jsonl': [line({ id: 's1', ts: '2026-03-01T10:00:00.000Z', input: 5, w1: 2000, read: 30000, out: 10 })] });
     const transcript = path.join(root, 'projects', '-home-u-shop', 'aaaa1111-0000-4000-8000-000000000001.jsonl');
-    const run = (input: string) => spawnSync(process.execPath, [cliPath, 'statusline'], { input, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-    const ok = run(JSON.stringify({ session_id: S1, transcript_path: transcript, model: { id: 'claude-sonnet-4-5-20250929', display_name: 'Sonnet 4.5' } }));
-    expect(ok.status).toBe(0);
-    expect(ok.stdout.trim().split('\n')).toHaveLength(1);
-    expect(ok.stdout).toContain('cache 93%'); // 30,000 / (5 + 2,000 + 30,000) = 93.7%, shown rounded down
-    const bad = run('not json');
-    expect(bad.status).toBe(0);
-    expect(bad.stdout.trim()).not.toBe('');
+    // both entries: the ES module one (node dist/cli/main.js) and the package's bin (CommonJS, the status line's bundle)
+    for (const entry of [cliPath, path.join(path.dirname(cliPath), 'bin.cjs')]) {
+      const run = (input: string) => spawnSync(process.execPath, [entry, 'statusline'], { input, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+      const ok = run(JSON.stringify({ session_id: S1, transcript_path: transcript, model: { id: 'claude-sonnet-4-5-20250929', display_name: 'Sonnet 4.5' } }));
+      expect(ok.status, entry).toBe(0);
+      expect(ok.stdout.trim().split('\n')).toHaveLength(1);
+      expect(ok.stdout).toContain('cache 93%'); // 30,000 / (5 + 2,000 + 30,000) = 93.7%, shown rounded down
+      const bad = run('not json');
+      expect(bad.status).toBe(0);
+      expect(bad.stdout.trim()).not.toBe('');
+    }
+    // the bin hands every other command to the ES module entry
+    const version = spawnSync(process.execPath, [path.join(path.dirname(cliPath), 'bin.cjs'), '--version'], { encoding: 'utf8' });
+    expect([version.status, version.stdout.trim()]).toEqual([0, JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')).version]);
   });
 
   it('install-statusline prints the snippet without touching settings', () => {

@@ -51,7 +51,10 @@ export async function run(ctx) {
     hook_event_name: 'Status', session_id: SESSION, transcript_path: t.file, cwd: '/tmp', workspace: { current_dir: '/tmp', project_dir: '/tmp' },
     model: { id: 'claude-opus-4-6', display_name: 'Opus 4.6' }, version: '2.1.62', cost: { total_cost_usd: 0 },
   });
-  const clArgs = [cl.main, 'statusline'];
+  // what Claude Code runs: the package's bin (`cachelens statusline`)
+  const pkg = JSON.parse(fs.readFileSync(path.join(path.dirname(cl.main), '..', '..', 'package.json'), 'utf8'));
+  const bin = path.join(path.dirname(cl.main), '..', '..', typeof pkg.bin === 'string' ? pkg.bin : pkg.bin.cachelens);
+  const clArgs = [bin, 'statusline'];
   const ccArgs = [cc.bin, 'statusline', '--offline'];
   let k = 1000;
   const append = () => fs.appendFileSync(t.file, `${rekey(t.usage[k % t.usage.length], k++)}\n`);

@@ -2,16 +2,11 @@
 // The entry point. `statusline` runs on every assistant message, so it skips
 // the command-line parser and everything else it does not need; every other
 // command goes through program.ts.
+import { createRequire } from 'node:module';
+import { statuslineFormat } from './argv.cjs';
+
 const argv = process.argv.slice(2);
 
-/** `statusline` with at most `--format T` / `--format=T`: the fast path; anything else (e.g. --help) goes to the parser. */
-function statuslineFormat(args: string[]): { format: string | undefined } | null {
-  if (args[0] !== 'statusline') return null;
-  if (args.length === 1) return { format: undefined };
-  if (args.length === 2 && args[1]!.startsWith('--format=')) return { format: args[1]!.slice('--format='.length) };
-  if (args.length === 3 && args[1] === '--format') return { format: args[2] };
-  return null;
-}
 
 const fast = statuslineFormat(argv);
 /** A bundle beside the entry (npm run build makes them), else the modules: the same code either way. */
@@ -25,7 +20,14 @@ async function load<T>(bundle: string, modules: () => Promise<T>): Promise<T> {
 }
 
 if (fast) {
-  const mod = await load('../bundle/statusline.mjs', () => import('../live/statusline.js'));
+  // the CommonJS bundle (see bin.cts), else the modules
+  let mod: typeof import('../live/statusline.js');
+  try {
+    mod = createRequire(import.meta.url)('../bundle/statusline.cjs') as typeof import('../live/statusline.js');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND' || !String((err as Error).message).includes('statusline.cjs')) throw err;
+    mod = await import('../live/statusline.js');
+  }
   await mod.statuslineMain(fast.format);
 } else {
   // stdout closed early (e.g. `| head`): stop quietly
