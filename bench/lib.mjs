@@ -23,7 +23,8 @@ export const AMPLIFY_TOOL = path.resolve(
   process.env.CACHELENS_BENCH_AMPLIFY || path.join(ROOT, '..', 'shared', 'tools', 'amplify-corpus.mjs'),
 );
 /** The CLI under test; CACHELENS_BENCH_CLI points the harness at another build. */
-export const CACHELENS_MAIN = path.resolve(process.env.CACHELENS_BENCH_CLI || path.join(ROOT, 'dist', 'cli', 'main.js'));
+// the package's bin: what `cachelens …` runs once installed
+export const CACHELENS_MAIN = path.resolve(process.env.CACHELENS_BENCH_CLI || path.join(ROOT, 'dist', 'cli', 'bin.cjs'));
 export const BENCHMARKS_MD = path.join(ROOT, 'BENCHMARKS.md');
 export const CCUSAGE_VERSION = '20.0.24';
 

@@ -34,13 +34,14 @@ await build({
   entryPoints: [path.join(root, 'dist', 'live', 'statusline.js')],
   outfile: path.join(root, 'dist', 'bundle', 'statusline.cjs'),
 });
-// every other command: split at each dynamic import, so a command loads its few chunks and packages such as pg
-// are imported only by the chunk that needs them
+// every other command: one CommonJS file too, for the bin; the dynamic imports inside become lazy requires
+// of modules kept in the same file, so a command still initialises only what it uses, and packages such as pg
+// are required only by the modules that need them
 await build({
   ...common,
-  entryPoints: { program: path.join(root, 'dist', 'cli', 'program.js') },
-  outdir: path.join(root, 'dist', 'bundle'),
-  splitting: true,
-  chunkNames: 'chunk-[hash]',
-  outExtension: { '.js': '.mjs' },
+  format: 'cjs',
+  banner: { js: "const __cachelensMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+  define: { 'import.meta.url': '__cachelensMetaUrl' },
+  entryPoints: [path.join(root, 'dist', 'cli', 'program.js')],
+  outfile: path.join(root, 'dist', 'bundle', 'program.cjs'),
 });

@@ -123,8 +123,8 @@ Run ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')} on ${ctx.machine.nproc} 
 so single runs swing; medians are shown.
 Corpus \`bench/.work/corpus\` (${(corpus.bytes / MiB).toFixed(1)} MiB, ${corpus.files} files), \`CLAUDE_CONFIG_DIR\` pointing at it, a fresh empty HOME per run.
 
-- **report --json**: wall time of \`node dist/cli/main.js report --json\` (process start to exit).
-- **dashboard first paint**: from spawning \`node dist/cli/main.js dashboard --no-open --port 0\` to the frame after
+- **report --json**: wall time of \`node dist/cli/bin.cjs report --json\` (process start to exit).
+- **dashboard first paint**: from spawning \`node dist/cli/bin.cjs dashboard --no-open --port 0\` to the frame after
   the overview's totals were drawn in chromium: a \`performance.mark\` the page sets, read as wall-clock time. The next
   column is when playwright's polling noticed the numbers (harness latency on top). playwright-core drives it; the
   browser is started once and a blank tab opened before each run, outside the timing, as a user's browser would already
