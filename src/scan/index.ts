@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { ApiErrorRecord, ConversationEvent, ScanResult } from '../domain/types.js';
 import type { DiscoveredFile } from '../discover/index.js';
 import { finishCollected, mergeCollected } from './collect.js';
@@ -50,8 +50,8 @@ interface RunningWorker {
   cancelled: boolean;
 }
 
-function runWorker(url: URL, input: WorkerInput): RunningWorker {
-  const worker = new Worker(url, { workerData: input, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
+function runWorker(Threads: typeof Worker, url: URL, input: WorkerInput): RunningWorker {
+  const worker = new Threads(url, { workerData: input, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
   const running: RunningWorker = { worker, reply: Promise.resolve(null), cancelled: false };
   running.reply = new Promise((resolve, reject) => {
     let reply: WorkerReply | null = null;
@@ -93,7 +93,10 @@ export async function scanFiles(files: ScanFile[], opts: ScanOptions = {}): Prom
   // cell 0: the next item; cell i: worker i's state
   const counter = new SharedArrayBuffer(4 * Math.max(1, threads));
   // the main thread scans too: one isolate fewer to start and to feed
-  const workers = Array.from({ length: Math.max(0, threads - 1) }, (_, i) => runWorker(url!, { files: inputs, items, counter, slot: i + 1, events }));
+  // worker_threads (and the stream modules it pulls in) only when threads are used: small scans, such as the
+  // status line's, never load it
+  const Threads = threads > 1 ? (await import('node:worker_threads')).Worker : null;
+  const workers = Array.from({ length: Math.max(0, threads - 1) }, (_, i) => runWorker(Threads!, url!, { files: inputs, items, counter, slot: i + 1, events }));
   const own = scanItemsInThread(inputs, items, claimer(counter, items.length), { events });
   // a worker that has not started by now would find nothing left to read: do not wait for it
   for (const [i, w] of workers.entries()) {
