@@ -149,20 +149,36 @@ ON CONFLICT (key) DO UPDATE SET
 WHERE (excluded.ts, excluded.file, excluded.offset) < (ts, file, offset)
 `;
 
+/** Runs `fn` again while another process holds a lock SQLite will not wait for (e.g. two first opens racing). */
+function retryBusy<T>(fn: () => T, deadline = Date.now() + 10_000): T {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      return fn();
+    } catch (err) {
+      if (!/^SQLITE_BUSY/.test((err as { code?: string }).code ?? '') || Date.now() > deadline) throw err;
+      Atomics.wait(pause, 0, 0, 25 + Math.floor(Math.random() * 25));
+    }
+  }
+}
+
 export function openSqliteStore(file: string): SqliteStore {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const db = new Database(file, { timeout: 10_000 });
   // before anything that writes (even switching to WAL writes the header)
   checkVersion(db, file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  migrate(db);
-  let machineId = (db.prepare(`SELECT value FROM meta WHERE key = 'machine_id'`).get() as { value: string } | undefined)?.value;
-  if (!machineId) {
-    machineId = randomUUID();
-    db.prepare(`INSERT OR IGNORE INTO meta (key, value) VALUES ('machine_id', ?), ('hostname', ?), ('created', ?)`).run(machineId, os.hostname(), new Date().toISOString());
-    machineId = (db.prepare(`SELECT value FROM meta WHERE key = 'machine_id'`).get() as { value: string }).value;
-  }
+  // a database another process is creating or recovering can answer "locked" without waiting: try again
+  retryBusy(() => {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    migrate(db);
+  });
+  const machineId = retryBusy(() => {
+    const known = (db.prepare(`SELECT value FROM meta WHERE key = 'machine_id'`).get() as { value: string } | undefined)?.value;
+    if (known) return known;
+    db.prepare(`INSERT OR IGNORE INTO meta (key, value) VALUES ('machine_id', ?), ('hostname', ?), ('created', ?)`).run(randomUUID(), os.hostname(), new Date().toISOString());
+    return (db.prepare(`SELECT value FROM meta WHERE key = 'machine_id'`).get() as { value: string }).value;
+  });
   const upsertRequest = db.prepare(UPSERT_REQUEST);
   const upsertError = db.prepare(UPSERT_ERROR);
   const insertEvent = db.prepare(
