@@ -3,13 +3,67 @@
 // Needs a PostgreSQL server: CACHELENS_BENCH_PG_URL (or CACHELENS_TEST_PG_URL);
 // skipped with a note otherwise.
 import path from 'node:path';
-import { fmt, log, mdTable, measure, median, ROOT } from '../lib.mjs';
+import fs from 'node:fs';
+import os from 'node:os';
+import { fmt, log, mdTable, measure, median, ROOT, WORK_DIR } from '../lib.mjs';
 
 export const name = 'team';
 export const title = 'Team: report over 10M records in PostgreSQL';
 
 const RECORDS = 10_000_000;
 const DB = 'cachelens_bench_team';
+
+/** A fresh database on the server (dropped first when it exists); returns its URL. */
+async function freshDatabase(base, name) {
+  const pg = (await import(path.join(ROOT, 'node_modules', 'pg', 'lib', 'index.js'))).default;
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const u = new URL(base);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+/**
+ * Sync throughput: a local store of the >= 1 GiB corpus (built here with the CLI) pushed to an empty team
+ * database, then pushed again (nothing new: idempotent upserts). Records = requests + API errors + events.
+ */
+async function syncRows(ctx, base, cl, opts) {
+  const corpus = ctx.corpus();
+  const db = path.join(WORK_DIR, 'team-sync.db');
+  for (const f of [db, `${db}-wal`, `${db}-shm`]) fs.rmSync(f, { force: true });
+  const built = measure(process.execPath, [cl.main, 'report', '--json', '--db', db], { env: { CLAUDE_CONFIG_DIR: corpus.dir } });
+  if (built.status !== 0) return { rows: [], failed: true };
+  const rows = [];
+  let failed = false;
+  const parse = (out) => {
+    const m = /synced (\d+) requests, (\d+) API errors, (\d+) events .* in ([\d.]+) s/.exec(out ?? '');
+    return m ? { records: Number(m[1]) + Number(m[2]) + Number(m[3]), requests: Number(m[1]) } : null;
+  };
+  for (let i = 0; i < opts.runs; i++) {
+    const url = await freshDatabase(base, 'cachelens_bench_sync');
+    const user = os.userInfo().username;
+    for (const label of ['first sync (empty team database)', 're-sync (nothing new)']) {
+      const r = measure(process.execPath, [cl.main, 'sync', '--to', url, '--user', user, '--db', db, '--no-refresh'], { keepStdout: true });
+      const got = parse(r.stdout);
+      if (r.status !== 0 || !got) failed = true;
+      log(`sync ${label}: ${r.wallS.toFixed(2)} s, ${got ? `${got.records} records` : `ERROR ${r.stderr.slice(0, 200)}`}`);
+      rows.push({ label, wallS: r.wallS, records: got?.records ?? 0, requests: got?.requests ?? 0, rssKiB: r.rssKiB });
+    }
+  }
+  const by = (label) => rows.filter((r) => r.label === label);
+  return {
+    failed,
+    rows: ['first sync (empty team database)', 're-sync (nothing new)'].map((label) => {
+      const list = by(label);
+      const wall = median(list.map((r) => r.wallS));
+      const records = list[0]?.records ?? 0;
+      return [`\`cachelens sync --to URL\`: ${label}`, records.toLocaleString('en'), fmt.s(wall), `${Math.round(records / wall).toLocaleString('en')}`, fmt.mib(Math.max(...list.map((r) => r.rssKiB / 1024)))];
+    }),
+  };
+}
 
 /** The bench database, filled once with RECORDS synthetic rows in the team schema. */
 async function ensureData(base) {
@@ -58,6 +112,7 @@ export async function run(ctx) {
   if (!base || !cl.built) {
     return { markdown: `## ${title}\n\nSkipped: ${!cl.built ? 'cachelens is not built' : 'no PostgreSQL server (set CACHELENS_BENCH_PG_URL)'}.\n`, failed: false, results: {} };
   }
+  const sync = await syncRows(ctx, base, cl, opts);
   const url = await ensureData(base);
   const cases = [
     ['report --json --from URL', ['report', '--json', '--from', url, '--tz', 'UTC']],
@@ -65,7 +120,7 @@ export async function run(ctx) {
     ['report --json --from URL --since 2026-03-01 --project project-7 (one project, two months)', ['report', '--json', '--from', url, '--tz', 'UTC', '--since', '2026-03-01', '--project', 'project-7']],
   ];
   const rows = [];
-  let failed = false;
+  let failed = sync.failed;
   const results = {};
   for (const [label, args] of cases) {
     const runs = [];
@@ -95,6 +150,13 @@ function per conversation for rebuilds) and priced on the client: the client nev
 ccusage has no team store to compare with.
 
 ${mdTable(['Command', 'Requests', 'Median wall (s)', 'Client peak RSS MiB'], rows, 'lrrr')}
+
+### Sync throughput
+
+The store of the ≥ 1 GiB corpus (requests, API errors and conversation events of \`bench/.work/corpus\`, built by the CLI) pushed to an
+empty team database on the same machine, then pushed again with nothing new (every row an idempotent upsert); ${opts.runs} runs, medians.
+
+${mdTable(['Command', 'Records', 'Median wall (s)', 'Records/s', 'Peak RSS MiB'], sync.rows, 'lrrrr')}
 `;
   return { markdown: md, failed, results };
 }
