@@ -79,6 +79,23 @@ export function addRequest(a: Accumulator, p: PricedRequest, waste?: WasteLookup
   }
 }
 
+/** Adds one accumulator's sums and sessions to another (regrouping days into weeks, …). */
+export function addAccumulator(into: Accumulator, from: Accumulator): void {
+  for (const s of from.sessions) into.sessions.add(s);
+  into.requests += from.requests;
+  into.apiErrors += from.apiErrors;
+  into.input += from.input;
+  into.output += from.output;
+  into.w5 += from.w5;
+  into.w1 += from.w1;
+  into.read += from.read;
+  into.cost += from.cost;
+  into.noCache += from.noCache;
+  into.unpriced += from.unpriced;
+  into.rebuilds += from.rebuilds;
+  into.wasted += from.wasted;
+}
+
 export function addApiError(a: Accumulator, e: ApiErrorRecord): void {
   a.apiErrors++;
   a.sessions.add(e.sessionId);

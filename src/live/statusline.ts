@@ -9,7 +9,6 @@ import { promptCacheLog, readState, statePath, statuslineDir, writeState, type S
 import { SHORT_CAUSE, fmtClock, fmtTokens, fmtUSD, palette, type Palette } from './format.js';
 import { TTL_1H, advance, asPriceInput, readTail, resumable, ttlOf, writeOf, type TailInfo } from './tracker.js';
 
-export { fmtTokens } from './format.js';
 
 export const DEFAULT_FORMAT = '{model} | cache {hit} | last {last} | {cost} session | {ttl} | {rebuilds}';
 

@@ -94,17 +94,10 @@ function absorb(s: SessionState, fresh: RecentRequest[], compactions: number[], 
   for (const r of fresh) {
     const same = s.recent.findIndex((x) => x.key === r.key);
     if (same >= 0) {
-      // a response whose lines straddle two calls: keep the fuller usage
+      // a response whose lines straddle two calls: its tokens are those of the line with the largest output
+      // (usage-accounting.md), time and attribution those of the earliest
       const old = s.recent[same]!;
-      const merged: RecentRequest = {
-        ...old,
-        input: Math.max(old.input, r.input),
-        w5m: Math.max(old.w5m, r.w5m),
-        w1h: Math.max(old.w1h, r.w1h),
-        read: Math.max(old.read, r.read),
-        output: Math.max(old.output, r.output),
-        cost: old.cost === null || r.cost === null ? (old.cost ?? r.cost) : Math.max(old.cost, r.cost),
-      };
+      const merged: RecentRequest = r.output > old.output ? { ...r, ts: old.ts } : old;
       addSums(s, old, -1);
       addSums(s, merged, 1);
       s.recent[same] = merged;

@@ -1,6 +1,6 @@
 // `cachelens report`: totals, cost scenarios, and breakdowns by period, model
 // and project. A plain object: renderers and `--json` read the same thing.
-import { finishTotals, periodOfDay, usd, type Accumulator, type Dataset, type PeriodKind, type Totals, type WasteLookup } from '../accounting/index.js';
+import { addAccumulator, finishTotals, periodOfDay, usd, type Accumulator, type Dataset, type PeriodKind, type Totals, type WasteLookup } from '../accounting/index.js';
 import type { Pricing } from '../pricing/index.js';
 import type { ReportMeta } from './meta.js';
 import { collectParts, mergeParts, type MergedParts } from './parts.js';
@@ -102,19 +102,7 @@ function regroup(m: Map<string, Accumulator>, keyOf: (k: string) => string): Map
       continue;
     }
     b.sessionCount = undefined;
-    for (const s of a.sessions) b.sessions.add(s);
-    b.requests += a.requests;
-    b.apiErrors += a.apiErrors;
-    b.input += a.input;
-    b.output += a.output;
-    b.w5 += a.w5;
-    b.w1 += a.w1;
-    b.read += a.read;
-    b.cost += a.cost;
-    b.noCache += a.noCache;
-    b.unpriced += a.unpriced;
-    b.rebuilds += a.rebuilds;
-    b.wasted += a.wasted;
+    addAccumulator(b, a);
   }
   return out;
 }

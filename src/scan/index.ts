@@ -37,7 +37,7 @@ interface WorkerReply {
 }
 
 function workerUrl(): URL | null {
-  // '../scan/' rather than './': the same file from dist/scan/ and from a bundle in dist/cli/
+  // '../scan/' rather than './': the same file from dist/scan/ and from the bundles in dist/bundle/
   const url = new URL('../scan/worker.js', import.meta.url);
   // under a TS source runner (tests) there is no compiled worker: scan in-thread
   return fs.existsSync(fileURLToPath(url)) ? url : null;
