@@ -85,10 +85,19 @@ export function createCalendar(tz: string): Calendar {
     return d!;
   };
   const periodCache: Record<PeriodKind, Map<number, string>> = { day: new Map(), week: new Map(), month: new Map() };
-  const day = (ts: number): string => {
-    const d = localDate(ts);
-    return `${d.year}-${pad(d.month)}-${pad(d.day)}`;
+  const period = (ts: number, kind: PeriodKind): string => {
+    // periods repeat for every request of a slot: format each slot's once
+    const cache = periodCache[kind];
+    const slot = Math.floor(ts / SLOT);
+    let p = cache.get(slot);
+    if (p === undefined) {
+      const d = localDate(ts);
+      p = kind === 'day' ? `${d.year}-${pad(d.month)}-${pad(d.day)}` : kind === 'month' ? `${d.year}-${pad(d.month)}` : isoWeek(d);
+      cache.set(slot, p);
+    }
+    return p;
   };
+  const day = (ts: number): string => period(ts, 'day');
   const offsetAt = (ts: number): number => {
     if (utc) return 0;
     // local wall time minus UTC, in ms, at instant ts
@@ -102,18 +111,7 @@ export function createCalendar(tz: string): Calendar {
     tz,
     localDate,
     day,
-    period(ts, kind) {
-      // periods repeat for every request of a slot: format each slot's once
-      const cache = periodCache[kind];
-      const slot = Math.floor(ts / SLOT);
-      let p = cache.get(slot);
-      if (p === undefined) {
-        const d = localDate(ts);
-        p = kind === 'day' ? `${d.year}-${pad(d.month)}-${pad(d.day)}` : kind === 'month' ? `${d.year}-${pad(d.month)}` : isoWeek(d);
-        cache.set(slot, p);
-      }
-      return p;
-    },
+    period,
     startOfDay(date) {
       const [y, m, dd] = date.split('-').map(Number) as [number, number, number];
       const guess = Date.UTC(y, m - 1, dd);

@@ -23,12 +23,16 @@ export function conversationId(sessionId: string, agentId: string | null): strin
 /** Groups requests into conversations and hands each its events. */
 export function buildConversations(requests: PricedRequest[], events: ConversationEvent[]): Conversation[] {
   const byId = new Map<string, Conversation>();
+  // requests come a conversation at a time: the previous one is the likely next (no id string per request)
+  let c: Conversation | undefined;
   for (const p of requests) {
-    const id = conversationId(p.r.sessionId, p.r.agentId);
-    let c = byId.get(id);
-    if (!c) {
-      c = { id, sessionId: p.r.sessionId, project: p.r.project, agentId: p.r.agentId, requests: [], events: [] };
-      byId.set(id, c);
+    if (c === undefined || c.sessionId !== p.r.sessionId || c.agentId !== p.r.agentId) {
+      const id = conversationId(p.r.sessionId, p.r.agentId);
+      c = byId.get(id);
+      if (!c) {
+        c = { id, sessionId: p.r.sessionId, project: p.r.project, agentId: p.r.agentId, requests: [], events: [] };
+        byId.set(id, c);
+      }
     }
     c.requests.push(p);
   }

@@ -219,6 +219,16 @@ export async function produce(opts: CommonOptions, version: string, needs: { eve
       store.close();
     }
   } else if (files.length > 0) {
+    if (spec.buildFromParts) {
+      // the overview from per-session parts, made a session's records at a time: a large input never holds them all
+      const cal = calendarOf();
+      const pricing = await getPricing();
+      const [{ scanSessions }, { scanParts }, { mergeParts }] = await Promise.all([import('../scan/index.js'), import('./parts.js'), import('../report/parts.js')]);
+      const scan = await scanSessions(files, { events: needs.events === true });
+      const merged = mergeParts(scanParts(scan, pricing, cal, filters));
+      const range = { from: since ? cal.startOfDay(since) : null, to: until ? cal.startOfDay(nextDay(until)) : null };
+      return { output: await spec.buildFromParts({ merged, pricing, meta: metaOf(scan.stats, dirs.projectsDirs, false, null), range }), notFound: null };
+    }
     const { scanFiles } = await import('../scan/index.js');
     const scan = await scanFiles(files, { events: needs.events === true });
     return { output: await spec.build(await finish(scan, scan.stats, dirs.projectsDirs, false, null, null, readCcLog())), notFound: null };

@@ -2,12 +2,13 @@
 // the sessions changed since they were computed are loaded and analysed again.
 // Falls back to all sessions when nothing is kept or when the changed
 // sessions move the start levels every conversation is judged against.
-import { prepareDataset, type Calendar, type Filters } from '../accounting/index.js';
+import { prepareDataset, type Calendar, type Dataset, type Filters } from '../accounting/index.js';
 import { analyzeCache, conversationFirsts, startLevelsOf, wasteLookup, type ConversationFirst, type StartLevels } from '../cache/index.js';
 import type { Pricing } from '../pricing/index.js';
 import type { ReportMeta } from '../report/meta.js';
 import { collectParts, decodeParts, encodeParts, type MergedParts, type SessionPart } from '../report/parts.js';
 import type { SqliteStore } from '../store/sqlite.js';
+import type { SessionRecords } from '../scan/index.js';
 
 /** What a report built from merged sums gets: the sums (local parts merged, or the team database's), prices, meta. */
 export interface PartsLoaded {
@@ -69,10 +70,50 @@ export function sessionParts(ctx: PartsContext): { parts: SessionPart[]; recompu
 
 function compute(ctx: PartsContext, sessions: readonly string[] | null, levelsOf: (own: ConversationFirst[]) => StartLevels): { parts: SessionPart[]; levels: string } {
   const data = ctx.store.load(ctx.range, ctx.roots, sessions);
-  const ds = prepareDataset(data, ctx.pricing, ctx.calendar, ctx.filters);
+  return datasetParts(prepareDataset(data, ctx.pricing, ctx.calendar, ctx.filters), ctx.pricing, levelsOf);
+}
+
+/**
+ * The parts of a prepared dataset, with the start levels `levelsOf` makes of
+ * its conversations' first requests (by default: those levels alone).
+ */
+export function datasetParts(ds: Dataset, pricing: Pricing, levelsOf: (own: ConversationFirst[]) => StartLevels = startLevelsOf): { parts: SessionPart[]; levels: string } {
   let levels: StartLevels | null = null;
-  const analysis = analyzeCache(ds, ctx.pricing, (conversations) => (levels = levelsOf(conversationFirsts(conversations))));
+  const analysis = analyzeCache(ds, pricing, (conversations) => (levels = levelsOf(conversationFirsts(conversations))));
   // (analyzeCache calls it once, before judging any conversation)
   const firsts = conversationFirsts(analysis.conversations);
   return { parts: collectParts(ds, wasteLookup(analysis), firsts), levels: levelsKey(levels ?? new Map()) };
 }
+
+/**
+ * The parts of a scan made a session at a time (the report without a store):
+ * only one session's records are objects at any time, so a large input never
+ * holds them all. The start levels all conversations share matter only to a
+ * session with two or more sub-agents (the shared part of a parallel fan-out,
+ * cache/rebuilds.ts markFanouts): those sessions are computed again once
+ * every session's first requests are known.
+ */
+export function scanParts(scan: SessionRecords, pricing: Pricing, calendar: Calendar, filters: Filters): SessionPart[] {
+  const none: StartLevels = new Map();
+  const made: { part: SessionPart; first: Located | null; fanout: boolean }[] = [];
+  const partOf = (session: string, levels: StartLevels): { part: SessionPart | undefined; ds: Dataset } => {
+    const ds = prepareDataset(scan.records(session), pricing, calendar, filters);
+    return { part: datasetParts(ds, pricing, () => levels).parts[0], ds };
+  };
+  for (const session of scan.sessions) {
+    const { part, ds } = partOf(session, none);
+    if (!part) continue; // nothing left after the filters
+    const agents = new Set<string>();
+    for (const p of ds.requests) if (p.r.agentId !== null) agents.add(p.r.agentId);
+    // (a session without requests has API errors only: it goes after the others, as in collectParts)
+    made.push({ part, first: ds.requests[0]?.r ?? null, fanout: agents.size >= 2 });
+  }
+  const levels = startLevelsOf(made.flatMap((m) => m.part.firsts));
+  if (levels.size > 0) for (const m of made) if (m.fanout) m.part = partOf(m.part.session, levels).part!;
+  // the order collectParts gives the same records (sessions by first request, then those with API errors only), so sums add up in the same order
+  const order = (a: Located | null, b: Located | null): number =>
+    a === null || b === null ? (a === null ? 1 : 0) - (b === null ? 1 : 0) : a.timestamp - b.timestamp || (a.file < b.file ? -1 : a.file > b.file ? 1 : a.offset - b.offset);
+  return made.sort((a, b) => order(a.first, b.first)).map((m) => m.part);
+}
+
+type Located = { timestamp: number; file: string; offset: number };

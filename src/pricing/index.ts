@@ -99,23 +99,30 @@ function buildPricing(table: PriceTable, overrides: LiteLLMJson | undefined, sou
   const find = (id: string): CompiledModel | null => lookup(id).model;
 
   // Unit prices depend on the model, the UTC day (every period and tier starts at a UTC midnight),
-  // speed, region and which long-context thresholds the request passes: memoised on exactly those.
-  const memo = new Map<string, ReturnType<typeof selectUnitPrices>>();
+  // speed, region and which long-context thresholds the request passes: memoised on exactly those,
+  // per model and region, under a number (a key string per request was most of pricing's cost).
+  type Prices = ReturnType<typeof selectUnitPrices>;
+  const memo = new Map<string, Map<string, Map<number, Prices>>>();
   const unitPricesPerMillion = (req: PriceInput) => {
     const { model, fastId } = lookup(req.model);
     if (model === null) return null;
     const totalInput = req.input + req.cacheWrite5m + req.cacheWrite1h + req.cacheRead;
     const fast = req.speed === 'fast' || fastId;
     let tiers = 0;
-    model.longContext.forEach((t, i) => {
-      if (totalInput > t.aboveTokens) tiers |= 1 << i;
-    });
-    const day = Number.isFinite(req.timestamp) ? Math.floor(req.timestamp / 86_400_000) : 'x';
-    const key = `${req.model}\u0000${day}\u0000${fast ? 1 : 0}\u0000${req.inferenceGeo ?? ''}\u0000${tiers}`;
-    let prices = memo.get(key);
+    const lc = model.longContext;
+    for (let i = 0; i < lc.length; i++) if (totalInput > lc[i]!.aboveTokens) tiers |= 1 << i;
+    // day, tiers and speed in one number; -1 days for a missing timestamp
+    const day = Number.isFinite(req.timestamp) ? Math.floor(req.timestamp / 86_400_000) : -1;
+    const key = (day * 1024 + tiers) * 2 + (fast ? 1 : 0);
+    let byGeo = memo.get(req.model);
+    if (!byGeo) memo.set(req.model, (byGeo = new Map()));
+    const geo = req.inferenceGeo ?? '';
+    let byKey = byGeo.get(geo);
+    if (!byKey) byGeo.set(geo, (byKey = new Map()));
+    let prices = byKey.get(key);
     if (!prices) {
       prices = selectUnitPrices(model, { timestamp: req.timestamp, totalInput, fast, inferenceGeo: req.inferenceGeo });
-      memo.set(key, prices);
+      byKey.set(key, prices);
     }
     return { model, prices };
   };

@@ -18,7 +18,7 @@ import { before, N_INPUT, N_OFFSET, N_OUTPUT, N_READ, N_TOK_OFFSET, N_TOK_TS, N_
 
 export { StringPool } from './_pool.js';
 export { NN, NS, NUM_FIELDS, releaseColumns, RequestTable, STR_FIELDS, type ResizableBuffer } from './_table.js';
-export { finishCollected, Request, requestKey, requestRecords } from './_records.js';
+export { bySession, finishCollected, Request, requestKey, requestRecords, type SessionRecords } from './_records.js';
 
 export interface Collected {
   requests: RequestTable;

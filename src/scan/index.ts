@@ -10,11 +10,18 @@ import { fileURLToPath } from 'node:url';
 import type { Worker } from 'node:worker_threads';
 import type { ApiErrorRecord, ConversationEvent, ScanResult } from '../domain/types.js';
 import type { DiscoveredFile } from '../discover/index.js';
-import { finishCollected, mergeCollected } from './collect.js';
+import { bySession, finishCollected, mergeCollected, type Collected, type SessionRecords } from './collect.js';
 import { mergePacked, type PackedRecords } from './transfer.js';
 import { addFileEnds, addIssues, cancelWork, claimer, planItems, scanItemsInThread, type ScanInput, type WorkerInput } from './run.js';
 
 export { splitUsage } from './line.js';
+export type { SessionRecords } from './collect.js';
+
+/** A finished scan whose records are made on request, one session at a time. */
+export interface SessionScan extends SessionRecords {
+  fileEnds: Map<string, number>;
+  stats: ScanResult['stats'];
+}
 
 export interface ScanOptions {
   /** threads to scan with, this one included (1 or 0 = this thread only). Default: by input size and cores */
@@ -83,6 +90,23 @@ function defaultWorkers(files: DiscoveredFile[]): number {
 export type ScanFile = DiscoveredFile & { startOffset?: number };
 
 export async function scanFiles(files: ScanFile[], opts: ScanOptions = {}): Promise<ScanResult> {
+  const c = await collectFiles(files, opts);
+  const done = finishCollected(c.collected);
+  return { ...done, fileEnds: c.fileEnds, stats: c.stats() };
+}
+
+/**
+ * The same scan, with its records made a session at a time when asked for
+ * (see SessionScan): a large report then never holds every record as an
+ * object at once.
+ */
+export async function scanSessions(files: ScanFile[], opts: ScanOptions = {}): Promise<SessionScan> {
+  const c = await collectFiles(files, opts);
+  return { ...bySession(c.collected), fileEnds: c.fileEnds, stats: c.stats() };
+}
+
+/** Every thread's reduced records, merged; stats are read when the caller is done (their elapsed time included). */
+async function collectFiles(files: ScanFile[], opts: ScanOptions): Promise<{ collected: Collected; fileEnds: Map<string, number>; stats: () => ScanResult['stats'] }> {
   const started = performance.now();
   const events = opts.events !== false;
   let threads = opts.workers ?? defaultWorkers(files);
@@ -129,10 +153,9 @@ export async function scanFiles(files: ScanFile[], opts: ScanOptions = {}): Prom
     reported.add(u.path);
     return true;
   });
-  const done = finishCollected(collected);
   return {
-    ...done,
+    collected,
     fileEnds,
-    stats: { ...issues, files: files.length, bytes, usageLines, workers: Math.max(1, threads), elapsedMs: performance.now() - started },
+    stats: () => ({ ...issues, files: files.length, bytes, usageLines, workers: Math.max(1, threads), elapsedMs: performance.now() - started }),
   };
 }
