@@ -26,10 +26,9 @@ function contentLength(values: readonly string[]): number | null {
   return Number(all[0]);
 }
 
-/** A request's body framing, or why it cannot be forwarded safely. */
-export function requestFraming(headers: RawHeaders): Framing | { error: string } {
-  const te = headerTokens(headers, 'transfer-encoding');
-  const cl = headerValues(headers, 'content-length');
+/** A request's body framing from its Transfer-Encoding and Content-Length values, or why it cannot be forwarded safely. */
+export function requestFraming(transferEncoding: readonly string[], cl: readonly string[]): Framing | { error: string } {
+  const te = transferEncoding.flatMap((v) => v.split(',')).map((t) => t.trim().toLowerCase()).filter((t) => t !== '');
   if (te.length > 0) {
     // both at once is how requests are smuggled past proxies: refuse instead of picking one
     if (cl.length > 0) return { error: 'both Transfer-Encoding and Content-Length' };

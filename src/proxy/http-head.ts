@@ -81,15 +81,66 @@ function parseHeaderLines(lines: readonly string[]): RawHeaders | string {
   return out;
 }
 
-/** A request head; empty lines before the request line are skipped (RFC 9112 §2.2). */
-export function parseRequestHead(head: Buffer): Parsed<RequestHead> {
-  const lines = head.toString('latin1').replace(/^(\r\n)+/, '').split('\r\n');
-  const m = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) ([^\s]+) HTTP\/(\d)\.(\d)$/.exec(lines[0]!);
-  if (!m) return { ok: false, status: 400, error: `not an HTTP request line: ${JSON.stringify(lines[0]!.slice(0, 60))}` };
+/** A request head as the relay needs it, read in one pass. */
+export interface ScannedRequest {
+  head: RequestHead;
+  /** Transfer-Encoding and Content-Length values as sent (the body's framing) */
+  transferEncoding: string[];
+  contentLength: string[];
+  /** the Connection header's tokens, lower-cased */
+  connection: string[];
+  /** the head to send upstream: the path under the upstream's base, its Host, no hop-by-hop headers */
+  out: Buffer;
+}
+
+const REQUEST_LINE = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) ([^\s]+) HTTP\/(\d)\.(\d)$/;
+// every header line well-formed: a token, a colon, a value without CR, LF or NUL (so no folded lines)
+const HEADER_BLOCK = /^(?:[!#$%&'*+.^_`|~0-9A-Za-z-]+:[^\r\n\0]*\r\n)*$/;
+
+/**
+ * Parse a request head and write the one to send upstream, in one pass. It
+ * runs before the first byte of each request goes on, so it is one validating
+ * regex and one loop: separate passes per header cost a tenth of a
+ * millisecond once the code has gone cold between requests.
+ */
+export function scanRequestHead(bytes: Buffer, upstream: { host: string; base: string }): Parsed<ScannedRequest> {
+  const s = bytes.toString('latin1');
+  let start = 0;
+  while (s.startsWith('\r\n', start)) start += 2; // empty lines before a request line are skipped (RFC 9112 §2.2)
+  const eol = s.indexOf('\r\n', start);
+  const m = REQUEST_LINE.exec(eol < 0 ? s.slice(start) : s.slice(start, eol));
+  if (!m) return { ok: false, status: 400, error: `not an HTTP request line: ${JSON.stringify(s.slice(start, start + 60).split('\r\n')[0])}` };
   if (m[3] !== '1' || (m[4] !== '0' && m[4] !== '1')) return { ok: false, status: 505, error: `HTTP/${m[3]}.${m[4]} is not supported; use HTTP/1.1` };
-  const headers = parseHeaderLines(lines);
-  if (typeof headers === 'string') return { ok: false, status: 400, error: headers };
-  return { ok: true, head: { method: m[1]!, target: m[2]!, minor: Number(m[4]), headers } };
+  const block = eol < 0 ? '' : `${s.slice(eol + 2)}\r\n`;
+  if (!HEADER_BLOCK.test(block)) {
+    const bad = parseHeaderLines(['', ...block.slice(0, -2).split('\r\n')]);
+    return { ok: false, status: 400, error: typeof bad === 'string' ? bad : 'a malformed header line' };
+  }
+  const headers: RawHeaders = [];
+  const r: ScannedRequest = { head: { method: m[1]!, target: m[2]!, minor: Number(m[4]), headers }, transferEncoding: [], contentLength: [], connection: [], out: EMPTY };
+  let kept = '';
+  for (let i = 0; i < block.length; ) {
+    const end = block.indexOf('\r\n', i);
+    const colon = block.indexOf(':', i);
+    const name = block.slice(i, colon);
+    const value = trimOws(block.slice(colon + 1, end));
+    headers.push(name, value);
+    const k = name.toLowerCase();
+    if (k === 'content-length') r.contentLength.push(value);
+    else if (k === 'transfer-encoding') r.transferEncoding.push(value);
+    else if (k === 'connection') for (const t of value.split(',')) r.connection.push(t.trim().toLowerCase());
+    // the line goes on as it came unless it is hop-by-hop
+    if (!DROP.has(k)) kept += block.slice(i, end + 2);
+    i = end + 2;
+  }
+  // headers that Connection names are hop-by-hop too (rare, so a second pass only then); never the body's framing
+  const named = r.connection.filter((t) => t !== '' && t !== 'close' && t !== 'keep-alive' && t !== 'content-length' && t !== 'transfer-encoding');
+  if (named.length > 0) kept = kept.split('\r\n').filter((l) => l === '' || !named.includes(l.slice(0, l.indexOf(':')).toLowerCase())).join('\r\n');
+  // the upstream connection is this client's alone, so whether it stays open is the client's to say
+  const keep = r.connection.filter((t) => t === 'close' || t === 'keep-alive');
+  const connection = keep.length > 0 ? `Connection: ${keep.join(', ')}\r\n` : '';
+  r.out = Buffer.from(`${r.head.method} ${upstream.base}${r.head.target} HTTP/1.${r.head.minor}\r\nHost: ${upstream.host}\r\n${kept}${connection}\r\n`, 'latin1');
+  return { ok: true, head: r };
 }
 
 export function parseResponseHead(head: Buffer): Parsed<ResponseHead> {
@@ -114,27 +165,21 @@ export const headerValue = (raw: RawHeaders, name: string): string | undefined =
 export const headerTokens = (raw: RawHeaders, name: string): string[] =>
   headerValues(raw, name).flatMap((v) => v.split(',')).map((t) => t.trim().toLowerCase()).filter((t) => t !== '');
 
-/** Does the connection end after this message? (RFC 9112 §9.3) */
-export function closesConnection(raw: RawHeaders, minor: number): boolean {
-  const t = headerTokens(raw, 'connection');
-  return t.includes('close') || (minor === 0 && !t.includes('keep-alive'));
-}
+/** Does the connection end after this message? `connection`: its Connection header's tokens (RFC 9112 §9.3) */
+export const closesConnection = (connection: readonly string[], minor: number): boolean =>
+  connection.includes('close') || (minor === 0 && !connection.includes('keep-alive'));
 
-// hop-by-hop headers (RFC 9110 §7.6.1) that the relay does not pass on. Transfer-Encoding and
-// Trailer stay: the body bytes are forwarded as they came, so their framing must travel with them.
+// --- internal ---
+
+// hop-by-hop headers (RFC 9110 §7.6.1) that the relay does not pass on, and Host (replaced). Transfer-Encoding
+// and Trailer stay: the body bytes are forwarded as they came, so their framing must travel with them.
 const DROP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'upgrade', 'host']);
+const EMPTY = Buffer.alloc(0);
 
-/** The request head as sent upstream: the path under the upstream's base, its Host, no hop-by-hop headers. */
-export function writeRequestHead(h: RequestHead, upstream: { host: string; base: string }): Buffer {
-  const conn = headerTokens(h.headers, 'connection');
-  let s = `${h.method} ${upstream.base}${h.target} HTTP/1.${h.minor}\r\nHost: ${upstream.host}\r\n`;
-  for (let i = 0; i < h.headers.length; i += 2) {
-    const k = h.headers[i]!.toLowerCase();
-    if (DROP.has(k) || (conn.includes(k) && k !== 'content-length' && k !== 'transfer-encoding')) continue;
-    s += `${h.headers[i]}: ${h.headers[i + 1]}\r\n`;
-  }
-  // the upstream connection is this client's alone, so whether it stays open is the client's to say
-  const keep = conn.filter((t) => t === 'close' || t === 'keep-alive');
-  if (keep.length > 0) s += `Connection: ${keep.join(', ')}\r\n`;
-  return Buffer.from(`${s}\r\n`, 'latin1');
+function trimOws(v: string): string {
+  let a = 0;
+  let b = v.length;
+  while (a < b && (v.charCodeAt(a) === 32 || v.charCodeAt(a) === 9)) a++;
+  while (b > a && (v.charCodeAt(b - 1) === 32 || v.charCodeAt(b - 1) === 9)) b--;
+  return a === 0 && b === v.length ? v : v.slice(a, b);
 }

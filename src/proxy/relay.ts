@@ -11,8 +11,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { createBodyDecoder, requestFraming, responseFraming, type BodyDecoder } from './framing.js';
 import {
-  closesConnection, createHeadReader, MAX_HEAD_BYTES, parseRequestHead, parseResponseHead, writeRequestHead,
-  type RawHeaders, type RequestHead,
+  closesConnection, createHeadReader, headerTokens, MAX_HEAD_BYTES, parseResponseHead, scanRequestHead, type RawHeaders, type RequestHead,
 } from './http-head.js';
 
 /** What the server does with one exchange; the relay calls it as bytes pass. */
@@ -190,7 +189,7 @@ function pair(c: net.Socket, o: RelayOptions): () => void {
       x.sink.response({ status: r.status, headers: r.headers });
       const framing = r.status === 101 ? ({ kind: 'close' } as const) : responseFraming(x.method, r.status, r.headers);
       untilClose = framing.kind === 'close';
-      if (untilClose || closesConnection(r.headers, r.minor)) x.close = closing = true;
+      if (untilClose || closesConnection(headerTokens(r.headers, 'connection'), r.minor)) x.close = closing = true;
       resBody = createBodyDecoder(framing, (b) => x.sink.responseBody(b));
       if (resBody.done) responseDone(x);
     }
@@ -216,7 +215,10 @@ function pair(c: net.Socket, o: RelayOptions): () => void {
     s.setNoDelay(true);
     let connected = false;
     let error: Error | null = null;
-    s.once(target.tls ? 'secureConnect' : 'connect', () => (connected = true));
+    s.once(target.tls ? 'secureConnect' : 'connect', () => {
+      connected = true;
+      s.setNoDelay(true); // again: on a TLS socket the call before connecting may not reach the TCP socket
+    });
     s.on('data', (chunk: Buffer) => {
       if (s !== up) return;
       if (queue.length === 0) return dropUpstream(); // a response nobody asked for (a 408 before an idle close, say)
@@ -241,21 +243,21 @@ function pair(c: net.Socket, o: RelayOptions): () => void {
 
   /** A request head is in: send it (rewritten) and the body bytes after it upstream. Returns the bytes past its body. */
   const startRequest = (headBytes: Buffer, after: Buffer): Buffer | null => {
-    const p = parseRequestHead(headBytes);
+    const p = scanRequestHead(headBytes, target.head);
     if (!p.ok) return refuse(p.status, p.error), null;
-    const h = p.head;
+    const h = p.head.head;
     if (h.method === 'CONNECT') return refuse(405, 'CONNECT is not supported: this is not a forward proxy; set the client\'s base URL to it'), null;
-    const framing = requestFraming(h.headers);
+    const framing = requestFraming(p.head.transferEncoding, p.head.contentLength);
     if ('error' in framing) return refuse(400, `cannot forward this request: ${framing.error}`), null;
     const q = h.target.indexOf('?');
-    const x: Pending = { sink: o.open(h), method: h.method, path: q >= 0 ? h.target.slice(0, q) : h.target, close: closesConnection(h.headers, h.minor), final: false, timer: null, note: null, ended: false };
+    const x: Pending = { sink: o.open(h), method: h.method, path: q >= 0 ? h.target.slice(0, q) : h.target, close: closesConnection(p.head.connection, h.minor), final: false, timer: null, note: null, ended: false };
     queue.push(x);
     if (x.close) closing = true;
     const dec = createBodyDecoder(framing, (b) => x.sink.body(b));
     const n = dec.push(after);
     const u = up ?? connect();
     u.cork();
-    u.write(writeRequestHead(h, target.head));
+    u.write(p.head.out);
     if (n > 0) u.write(n === after.length ? after : after.subarray(0, n));
     u.uncork();
     // our own timer: an OS-level connect timeout is 'unreachable', not 'no response'
