@@ -130,6 +130,19 @@ function postMessages(url: string, agent: http.Agent): Promise<{ status: number;
   });
 }
 
+/** Two Messages requests on one kept-alive client connection; both must get the whole usage body. */
+async function twoOnOneConnection(upstream: string): Promise<Rec[]> {
+  const { proxy, records } = await proxyTo(upstream);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  cleanup.push(() => agent.destroy());
+  const first = await postMessages(proxy.url, agent);
+  const second = await postMessages(proxy.url, agent);
+  expect([first.text, second.text]).toEqual([usageJson, usageJson]);
+  expect(second.socket).toBe(first.socket);
+  await waitFor(() => records.length === 2);
+  return records;
+}
+
 describe('relay framing: requests', () => {
   it('a request head split across chunks, inside a header name and inside the blank line, is forwarded whole', async () => {
     const up = await echoUpstream();
@@ -238,14 +251,7 @@ describe('relay framing: responses', () => {
       await pause();
       sock.write(`\n${usageJson.slice(half)}\r\n0\r\n\r\n`);
     });
-    const { proxy, records } = await proxyTo(up.url);
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-    cleanup.push(() => agent.destroy());
-    const first = await postMessages(proxy.url, agent);
-    const second = await postMessages(proxy.url, agent);
-    expect([first.text, second.text]).toEqual([usageJson, usageJson]);
-    expect(second.socket).toBe(first.socket);
-    await waitFor(() => records.length === 2);
+    const records = await twoOnOneConnection(up.url);
     expect(records[0]!.record).toMatchObject({ status: 200, apiRequestId: 'req_raw', usage: { input: 3, cacheWrite5m: 10, cacheRead: 4000, output: 7 } });
     expect(up.connections()).toBe(1);
   });
@@ -256,14 +262,7 @@ describe('relay framing: responses', () => {
       await pause();
       sock.write(usageJson.slice(10));
     });
-    const { proxy, records } = await proxyTo(up.url);
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-    cleanup.push(() => agent.destroy());
-    const first = await postMessages(proxy.url, agent);
-    const second = await postMessages(proxy.url, agent);
-    expect([first.text, second.text]).toEqual([usageJson, usageJson]);
-    expect(second.socket).toBe(first.socket);
-    await waitFor(() => records.length === 2);
+    const records = await twoOnOneConnection(up.url);
     expect(records[1]!.record.usage).toMatchObject({ cacheRead: 4000, output: 7 });
   });
 
