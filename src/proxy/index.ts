@@ -3,7 +3,7 @@
  * forwards everything unchanged, fingerprints each Messages request (hashes
  * and sizes, never content), reads the usage off the response and names the
  * block that broke the cache. Pure diagnosis (diagnose.ts) apart from the I/O
- * (server.ts). Docs: docs/proxy.md.
+ * (server.ts; the bytes move in relay.ts). Docs: docs/proxy.md.
  * @module
  */
 export { DEFAULT_TIMEOUT_MS, DEFAULT_UPSTREAM, startProxy, type ProxyOptions, type RunningProxy } from './server.js';
