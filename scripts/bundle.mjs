@@ -31,3 +31,5 @@ await build({ ...common, entryPoints: [path.join(root, 'dist', 'live', 'statusli
 // every other command: the dynamic imports inside become lazy requires of modules kept in the same file, so a
 // command still initialises only what it uses, and packages such as pg are required only where needed
 await build({ ...common, entryPoints: [path.join(root, 'dist', 'cli', 'program.js')], outfile: path.join(root, 'dist', 'bundle', 'program.cjs') });
+// the worker that reduces a large cold report's records (cli/parts-worker.ts): one file, so it starts without loading ~40 modules
+await build({ ...common, entryPoints: [path.join(root, 'dist', 'cli', 'parts-worker.js')], outfile: path.join(root, 'dist', 'bundle', 'parts-worker.cjs') });

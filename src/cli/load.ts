@@ -220,14 +220,13 @@ export async function produce(opts: CommonOptions, version: string, needs: { eve
     }
   } else if (files.length > 0) {
     if (spec.buildFromParts) {
-      // the overview from per-session parts, made a session's records at a time: a large input never holds them all
+      // the overview from per-session parts, made a session's records at a time (in worker threads for a large input)
       const cal = calendarOf();
       const pricing = await getPricing();
-      const [{ scanSessions }, { scanParts }, { mergeParts }] = await Promise.all([import('../scan/index.js'), import('./parts.js'), import('../report/parts.js')]);
-      const scan = await scanSessions(files, { events: needs.events === true });
-      const merged = mergeParts(scanParts(scan, pricing, cal, filters));
+      const [{ coldParts }, { mergeParts }] = await Promise.all([import('./parts.js'), import('../report/parts.js')]);
+      const { parts, stats } = await coldParts(files, { tz, filters, pricingFile: overrideFile }, pricing, cal);
       const range = { from: since ? cal.startOfDay(since) : null, to: until ? cal.startOfDay(nextDay(until)) : null };
-      return { output: await spec.buildFromParts({ merged, pricing, meta: metaOf(scan.stats, dirs.projectsDirs, false, null), range }), notFound: null };
+      return { output: await spec.buildFromParts({ merged: mergeParts(parts), pricing, meta: metaOf(stats, dirs.projectsDirs, false, null), range }), notFound: null };
     }
     const { scanFiles } = await import('../scan/index.js');
     const scan = await scanFiles(files, { events: needs.events === true });

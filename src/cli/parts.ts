@@ -8,7 +8,12 @@ import type { Pricing } from '../pricing/index.js';
 import type { ReportMeta } from '../report/meta.js';
 import { collectParts, decodeParts, encodeParts, type MergedParts, type SessionPart } from '../report/parts.js';
 import type { SqliteStore } from '../store/sqlite.js';
-import type { SessionRecords } from '../scan/index.js';
+import fs from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import type { ScanStats } from '../domain/types.js';
+import type { ScanFile, SessionRecords } from '../scan/index.js';
+import type { PartsWorkerInput } from './parts-worker.js';
 
 /** What a report built from merged sums gets: the sums (local parts merged, or the team database's), prices, meta. */
 export interface PartsLoaded {
@@ -117,3 +122,40 @@ export function scanParts(scan: SessionRecords, pricing: Pricing, calendar: Cale
 }
 
 type Located = { timestamp: number; file: string; offset: number };
+
+/**
+ * Above this much input a cold report is read and reduced in worker threads
+ * (scan/sink.ts, parts-worker.ts); below, this thread does it as small and
+ * sooner. CACHELENS_SINK_MIN_BYTES overrides it (tests use 0 to take the
+ * worker path on small trees).
+ */
+const SINK_MIN_BYTES = 64 << 20;
+
+function sinkMinBytes(): number {
+  const v = process.env.CACHELENS_SINK_MIN_BYTES;
+  const n = v === undefined || v === '' ? NaN : Number(v);
+  return Number.isFinite(n) && n >= 0 ? n : SINK_MIN_BYTES;
+}
+
+/** The overview's parts of transcripts read now (no store): in worker threads for a large input, else here. */
+export async function coldParts(files: ScanFile[], input: PartsWorkerInput, pricing: Pricing, calendar: Calendar): Promise<{ parts: SessionPart[]; stats: ScanStats }> {
+  const started = performance.now();
+  const bytes = files.reduce((n, f) => n + f.size, 0);
+  const { scanSessions, workerUrl } = await import('../scan/index.js');
+  // '../bundle/' from both dist/bundle/program.cjs and dist/cli/parts.js
+  const sinkUrl = new URL('../bundle/parts-worker.cjs', import.meta.url);
+  const scanUrl = workerUrl();
+  if (bytes >= sinkMinBytes() && scanUrl && fs.existsSync(fileURLToPath(sinkUrl))) {
+    const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+    const threads = Math.max(1, Math.min(cores, 8));
+    const { scanWithSink } = await import('../scan/sink.js');
+    const { result, counts } = await scanWithSink<SessionPart[], PartsWorkerInput>(files, { url: sinkUrl, extra: input }, scanUrl, { threads, events: false });
+    // a file split into ranges that could not be opened is reported by each of them: once is enough
+    const seen = new Set<string>();
+    const unreadableFiles = counts.issues.unreadableFiles.filter((u) => !seen.has(u.path) && Boolean(seen.add(u.path)));
+    const stats: ScanStats = { ...counts.issues, unreadableFiles, files: files.length, bytes: counts.bytes, usageLines: counts.usageLines, workers: threads, elapsedMs: performance.now() - started };
+    return { parts: result, stats };
+  }
+  const scan = await scanSessions(files, { events: false });
+  return { parts: scanParts(scan, pricing, calendar, input.filters), stats: scan.stats };
+}

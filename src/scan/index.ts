@@ -43,7 +43,8 @@ interface WorkerReply {
   fileEnds: [string, number][];
 }
 
-function workerUrl(): URL | null {
+/** The compiled scan worker; null under a TS source runner (tests), which has none. */
+export function workerUrl(): URL | null {
   // '../scan/' rather than './': the same file from dist/scan/ and from the bundles in dist/bundle/
   const url = new URL('../scan/worker.js', import.meta.url);
   // under a TS source runner (tests) there is no compiled worker: scan in-thread

@@ -1,0 +1,29 @@
+// Worker entry of a large cold report (coldParts in parts.ts): the sink of
+// the scan (scan/sink.ts) reduces every record to the overview's per-session
+// parts, a session at a time, with a bounded young generation; only the
+// parts go back to the main thread.
+import { createCalendar, type Filters } from '../accounting/index.js';
+import { loadPricing } from '../pricing/index.js';
+import { sinkReply, sinkScan } from '../scan/sink.js';
+import { scanParts } from './parts.js';
+
+/** What the main thread gives the worker besides its share of the scan. */
+export interface PartsWorkerInput {
+  tz: string;
+  filters: Filters;
+  /** --pricing FILE, resolved */
+  pricingFile?: string;
+}
+
+async function main(): Promise<void> {
+  const { records, extra, own } = await sinkScan<PartsWorkerInput>();
+  const pricing = loadPricing(extra.pricingFile ? { overrideFile: extra.pricingFile } : {});
+  sinkReply(scanParts(records, pricing, createCalendar(extra.tz), extra.filters), own);
+}
+
+// an error becomes the worker's 'error' event, which fails the report on the main thread
+main().catch((err: unknown) =>
+  setImmediate(() => {
+    throw err;
+  }),
+);

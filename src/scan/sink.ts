@@ -1,0 +1,128 @@
+// Scanning into a worker ("the sink"): worker threads share the files as in
+// scanFiles, but the main thread reads nothing and the records end in one of
+// the workers, which merges the others' records into its own and hands them,
+// a session at a time (SessionRecords), to its entry file's code; only that
+// code's result comes back to the main thread.
+//
+// Why: V8 doubles a thread's young generation up to 16 MiB semispaces once
+// enough objects have survived its scavenges, and the main thread's limit
+// cannot be set from inside the process; a worker's can (resourceLimits).
+// Reading and reducing a large input keeps objects alive across scavenges
+// however it is cut, so it runs where the young generation stays small.
+import { parentPort, Worker, workerData } from 'node:worker_threads';
+import { emptyIssues, type ScanIssues, type ScanResult } from '../domain/types.js';
+import { bySession, mergeCollected, type SessionRecords } from './collect.js';
+import { addIssues, claimer, planItems, scanItemsInThread, startWork, type ScanInput, type WorkerInput } from './run.js';
+import { mergePacked, type PackedRecords } from './transfer.js';
+import type { ScanFile } from './index.js';
+
+/** The sink's workerData: its share of the scan, and what its entry file needs besides. */
+interface SinkData<X> {
+  scan: WorkerInput;
+  extra: X;
+}
+
+type Records = { packed: PackedRecords; apiErrors: ScanResult['apiErrors']; events: ScanResult['events'] };
+
+/** A scan worker's records, forwarded to the sink; then 'done'. */
+type ToSink = ({ kind: 'records' } & Records) | { kind: 'done' };
+
+/** Scan counts of one thread. */
+export type Counts = { issues: ScanIssues; bytes: number; usageLines: number };
+
+/** A scan worker's reply (scan/worker.ts). */
+type ScanReply = Records & Counts;
+
+/** The sink's reply: its entry's result and the sink's own counts. */
+type SinkReply<T> = { result: T } & Counts;
+
+/** Young generation of the sink: scavenges stay cheap, and it is a sixth of what the main thread's grows to. */
+const SINK_YOUNG_MB = 8;
+/** Scan-only workers keep little: their young generation is smaller still. */
+const SCAN_YOUNG_MB = 4;
+
+/** A worker's one message, or its failure. */
+function replyOf<R>(worker: Worker, what: string): Promise<R> {
+  return new Promise((resolve, reject) => {
+    let got: { m: R } | null = null;
+    worker.once('message', (m: R) => {
+      got = { m };
+    });
+    worker.once('error', reject);
+    worker.once('exit', (code) => (got ? resolve(got.m) : reject(new Error(`${what} exited with code ${code} before replying`))));
+  });
+}
+
+/**
+ * Main thread: scans `files` with `threads` worker threads, the sink at
+ * `sink.url` (which gets `sink.extra`) and scan workers at `scanUrl`, and
+ * resolves to the sink's result and the scan's counts.
+ */
+export async function scanWithSink<T, X>(
+  files: ScanFile[],
+  sink: { url: URL; extra: X },
+  scanUrl: URL,
+  opts: { threads: number; events: boolean },
+): Promise<{ result: T; counts: Counts }> {
+  const threads = Math.max(1, opts.threads);
+  const inputs: ScanInput[] = files.map((f) => ({ path: f.path, project: f.project, fileAgentId: f.fileAgentId, fileSessionId: f.fileSessionId, size: f.size, startOffset: f.startOffset }));
+  const items = planItems(inputs, threads);
+  // cell 0: the next item; cell i: worker i's state (nobody is called off: the main thread reads nothing)
+  const counter = new SharedArrayBuffer(4 * (threads + 1));
+  const input = (slot: number): WorkerInput => ({ files: inputs, items, counter, slot, events: opts.events });
+  const data: SinkData<X> = { scan: input(1), extra: sink.extra };
+  const sinkWorker = new Worker(sink.url, { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: SINK_YOUNG_MB } });
+  const sinkDone = replyOf<SinkReply<T>>(sinkWorker, 'the worker reducing the records');
+  const scanners = Array.from({ length: threads - 1 }, (_, i) => new Worker(scanUrl, { workerData: input(i + 2), resourceLimits: { maxYoungGenerationSizeMb: SCAN_YOUNG_MB } }));
+  const counts: Counts = { issues: emptyIssues(), bytes: 0, usageLines: 0 };
+  const add = (c: Counts): void => {
+    addIssues(counts.issues, c.issues);
+    counts.bytes += c.bytes;
+    counts.usageLines += c.usageLines;
+  };
+  try {
+    await Promise.all(
+      scanners.map(async (w) => {
+        const r = await replyOf<ScanReply>(w, 'a scan worker');
+        const msg: ToSink = { kind: 'records', packed: r.packed, apiErrors: r.apiErrors, events: r.events };
+        sinkWorker.postMessage(msg, [r.packed.nums.buffer as ArrayBuffer, r.packed.refs.buffer as ArrayBuffer, r.packed.starts.buffer as ArrayBuffer]);
+        add(r);
+      }),
+    );
+    sinkWorker.postMessage({ kind: 'done' } satisfies ToSink);
+    const s = await sinkDone;
+    add(s);
+    return { result: s.result, counts };
+  } finally {
+    for (const w of [sinkWorker, ...scanners]) void w.terminate();
+  }
+}
+
+/**
+ * In the sink worker: reads its share of the items, then merges the records
+ * the main thread forwards from the scan workers. Resolves to all of them, a
+ * session at a time, with the entry's `extra` and the sink's own counts.
+ */
+export function sinkScan<X>(): Promise<{ records: SessionRecords; extra: X; own: Counts }> {
+  const data = workerData as SinkData<X>;
+  const s = data.scan;
+  startWork(s.counter, s.slot);
+  const r = scanItemsInThread(s.files, s.items, claimer(s.counter, s.items.length), { events: s.events });
+  return new Promise((resolve) => {
+    const onMessage = (m: ToSink): void => {
+      if (m.kind === 'records') {
+        mergePacked(r.collected.requests, m.packed);
+        mergeCollected(r.collected, m);
+        return;
+      }
+      parentPort!.off('message', onMessage);
+      resolve({ records: bySession(r.collected), extra: data.extra, own: { issues: r.issues, bytes: r.bytes, usageLines: r.usageLines } });
+    };
+    parentPort!.on('message', onMessage);
+  });
+}
+
+/** In the sink worker: the reply, with the sink's own counts. */
+export function sinkReply<T>(result: T, own: Counts): void {
+  parentPort!.postMessage({ result, ...own } satisfies SinkReply<T>);
+}
