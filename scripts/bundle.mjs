@@ -33,3 +33,5 @@ await build({ ...common, entryPoints: [path.join(root, 'dist', 'live', 'statusli
 await build({ ...common, entryPoints: [path.join(root, 'dist', 'cli', 'program.js')], outfile: path.join(root, 'dist', 'bundle', 'program.cjs') });
 // the worker that reduces a large cold report's records (cli/parts-worker.ts): one file, so it starts without loading ~40 modules
 await build({ ...common, entryPoints: [path.join(root, 'dist', 'cli', 'parts-worker.js')], outfile: path.join(root, 'dist', 'bundle', 'parts-worker.cjs') });
+// the scan worker (scan/worker.ts): a worker that loads one file starts ~10 ms sooner than one loading its ES modules
+await build({ ...common, entryPoints: [path.join(root, 'dist', 'scan', 'worker.js')], outfile: path.join(root, 'dist', 'bundle', 'scan-worker.cjs') });

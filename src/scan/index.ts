@@ -43,12 +43,15 @@ interface WorkerReply {
   fileEnds: [string, number][];
 }
 
-/** The compiled scan worker; null under a TS source runner (tests), which has none. */
+/** The compiled scan worker (bundled when built so); null under a TS source runner (tests), which has none. */
 export function workerUrl(): URL | null {
-  // '../scan/' rather than './': the same file from dist/scan/ and from the bundles in dist/bundle/
-  const url = new URL('../scan/worker.js', import.meta.url);
+  // '../' rather than './': the same files from dist/scan/ and from the bundles in dist/bundle/
+  for (const file of ['../bundle/scan-worker.cjs', '../scan/worker.js']) {
+    const url = new URL(file, import.meta.url);
+    if (fs.existsSync(fileURLToPath(url))) return url;
+  }
   // under a TS source runner (tests) there is no compiled worker: scan in-thread
-  return fs.existsSync(fileURLToPath(url)) ? url : null;
+  return null;
 }
 
 interface RunningWorker {
