@@ -246,32 +246,33 @@ export function conversationRebuilds(c: Conversation, pricing: Pricing, shared: 
   const out: Rebuild[] = [];
   const levels: number[] = [];
   // built only for the requests that are listed: most requests are healthy
-  const baseOf = (p: PricedRequest) => ({ key: p.r.key, conversationId: c.id, sessionId: c.sessionId, project: c.project, agentId: c.agentId, request: ref(p), read: p.r.cacheRead });
-  c.requests.forEach((p, i) => {
+  const listed = (p: PricedRequest, rest: Omit<Rebuild, 'key' | 'conversationId' | 'sessionId' | 'project' | 'agentId' | 'request' | 'read'>): Rebuild => ({
+    key: p.r.key, conversationId: c.id, sessionId: c.sessionId, project: c.project, agentId: c.agentId, request: ref(p), read: p.r.cacheRead, ...rest,
+  });
+  const requests = c.requests;
+  for (let i = 0; i < requests.length; i++) {
+    const p = requests[i]!;
     if (i === 0) {
       const start = classifyStart(c, p);
       if (p.r.cacheRead > 0) levels.push(p.r.cacheRead);
-      out.push({
-        ...baseOf(p), previous: null, cause: start.cause, ttl: null, gapMs: null, expectedRead: 0,
-        tokensRewritten: writes(p), level: null, evidence: start.evidence, wasteUSD: 0,
-      });
-      return;
+      out.push(listed(p, { previous: null, cause: start.cause, ttl: null, gapMs: null, expectedRead: 0, tokensRewritten: writes(p), level: null, evidence: start.evidence, wasteUSD: 0 }));
+      continue;
     }
-    const prev = c.requests[i - 1]!;
+    const prev = requests[i - 1]!;
     const expected = prev.r.cacheRead + writes(prev);
     const drop = expected - p.r.cacheRead;
     const rewritten = Math.min(writes(p), drop);
-    if (!(drop > REBUILD_MIN_SHARE * expected && rewritten >= REBUILD_MIN_TOKENS)) return;
+    if (!(drop > REBUILD_MIN_SHARE * expected && rewritten >= REBUILD_MIN_TOKENS)) continue;
     const { list, ttl, level } = candidates(c, i, levels, shared);
     const cause: RebuildCause = list[0]?.cause ?? 'unexplained';
     const evidence = list.length ? list.map((x) => x.why) : [p.r.cacheRead === 0 ? 'read fell to 0 with no other evidence' : 'read fell below every earlier level with no other evidence'];
     if (p.r.cacheRead > 0) levels.push(p.r.cacheRead);
-    out.push({
-      ...baseOf(p), previous: ref(prev), cause, ttl, gapMs: p.r.timestamp - prev.r.timestamp, expectedRead: expected,
+    out.push(listed(p, {
+      previous: ref(prev), cause, ttl, gapMs: p.r.timestamp - prev.r.timestamp, expectedRead: expected,
       tokensRewritten: rewritten, level: cause === 'partial' ? level : null, evidence,
       wasteUSD: waste(p, rewritten, pricing),
-    });
-  });
+    }));
+  }
   return out;
 }
 

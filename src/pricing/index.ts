@@ -55,9 +55,12 @@ export interface Pricing {
   resolve(model: string): string | null;
   /** short display name for tables ('Sonnet 4.5'); unknown models return the id itself */
   displayName(model: string): string;
-  /** the unit prices (USD per token) in force for this request, or null when the model is unknown */
-  unitPrices(req: PriceInput): { input: number; output: number; cacheWrite5m: number; cacheWrite1h: number; cacheRead: number } | null;
+  /** the unit prices (USD per token) in force for this request (shared, read-only), or null when the model is unknown */
+  unitPrices(req: PriceInput): UnitPricesPerToken | null;
 }
+
+/** USD per token. */
+export type UnitPricesPerToken = Readonly<{ input: number; output: number; cacheWrite5m: number; cacheWrite1h: number; cacheRead: number }>;
 
 /** Where the built-in table lives; `../../data` holds from both `src/pricing` and `dist/pricing`. */
 const BUILTIN_TABLE_URL = new URL('../../data/prices.json', import.meta.url);
@@ -127,6 +130,8 @@ function buildPricing(table: PriceTable, overrides: LiteLLMJson | undefined, sou
     return { model, prices };
   };
 
+  const perTokenMemo = new WeakMap<Prices, UnitPricesPerToken>();
+
   return {
     price(req) {
       const found = unitPricesPerMillion(req);
@@ -143,14 +148,20 @@ function buildPricing(table: PriceTable, overrides: LiteLLMJson | undefined, sou
       const found = unitPricesPerMillion(req);
       if (found === null) return null;
       const p = found.prices;
-      const perToken = (perMillion: number): number => Number((perMillion / 1_000_000).toPrecision(12));
-      return {
-        input: perToken(p.input),
-        output: perToken(p.output),
-        cacheWrite5m: perToken(p.cacheWrite5m),
-        cacheWrite1h: perToken(p.cacheWrite1h),
-        cacheRead: perToken(p.cacheRead),
-      };
+      // one conversion per distinct price set: every rebuild asks, and toPrecision formats a string
+      let u = perTokenMemo.get(p);
+      if (!u) {
+        const perToken = (perMillion: number): number => Number((perMillion / 1_000_000).toPrecision(12));
+        u = Object.freeze({
+          input: perToken(p.input),
+          output: perToken(p.output),
+          cacheWrite5m: perToken(p.cacheWrite5m),
+          cacheWrite1h: perToken(p.cacheWrite1h),
+          cacheRead: perToken(p.cacheRead),
+        });
+        perTokenMemo.set(p, u);
+      }
+      return u;
     },
   };
 }
