@@ -8,6 +8,7 @@ import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claudeHome, haveCli, haveSharedData, runCliJson, SKIP_NO_CLI, SKIP_NO_SHARED } from './oracle/cli.js';
+import { FIRST_VIEW_ID, LOADER } from '../src/web/page.js';
 import { chromiumPath, haveChromium, screenshotDir, SKIP_NO_CHROMIUM, startDashboard, tempDir, usageLine, type Server } from './web/harness.js';
 
 if (!haveCli) console.warn(SKIP_NO_CLI);
@@ -37,6 +38,20 @@ async function cardValue(page: Page, testId: string): Promise<number> {
 async function shot(page: Page, name: string): Promise<void> {
   fs.mkdirSync(screenshotDir, { recursive: true });
   await page.screenshot({ path: path.join(screenshotDir, `${name}.png`), fullPage: true });
+}
+
+/**
+ * Every script element is the page's own: its module (from ./assets/), the
+ * inline loader the CSP allows by hash, or the inert JSON block of the first
+ * overview.
+ */
+async function ownScriptsOnly(page: Page): Promise<boolean> {
+  const scripts = await page.$$eval('script', (xs) => xs.map((x) => ({ type: x.getAttribute('type'), src: x.getAttribute('src'), id: x.id, text: x.textContent ?? '' })));
+  const own = (x: (typeof scripts)[number]): boolean =>
+    (x.type === 'module' && x.src !== null && new URL(x.src, page.url()).pathname.startsWith('/assets/') && x.text === '') ||
+    (x.type === null && x.src === null && x.text === LOADER) ||
+    (x.type === 'application/json' && x.id === FIRST_VIEW_ID && x.src === null);
+  return scripts.length > 0 && scripts.filter((x) => x.type === 'module').length === 1 && scripts.every(own);
 }
 
 /** For each chart: series drawn (legend rows less the x row) and whether its canvas has any painted pixel. */
@@ -257,7 +272,12 @@ async function charts(page: Page): Promise<Record<string, { series: number; decl
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const bodies: string[] = [];
     page.on('response', (r) => {
-      if (r.url().includes('/api/') && !r.url().includes('/api/events')) void r.text().then((t) => bodies.push(t));
+      // the API's answers and the pages (which may carry the first overview)
+      if ((r.url().includes('/api/') && !r.url().includes('/api/events')) || r.request().resourceType() === 'document') void r.text().then((t) => bodies.push(t));
+    });
+    const violations: string[] = [];
+    page.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) violations.push(m.text());
     });
     const dialogs: string[] = [];
     page.on('dialog', (dg) => {
@@ -268,8 +288,8 @@ async function charts(page: Page): Promise<Record<string, { series: number; decl
       await page.goto(`${s.url}${v}`);
       await ready(page);
       expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
-      // only the page's own script; nothing injected became an element
-      expect(await page.$$eval('script', (x) => x.length)).toBe(1);
+      // only the page's own scripts; nothing injected became an element
+      expect(await ownScriptsOnly(page)).toBe(true);
       expect(await page.$$eval('main img, main [onerror], main [onload], main [onmouseover], main b', (x) => x.length)).toBe(0);
     }
     await page.goto(s.url);
@@ -282,6 +302,7 @@ async function charts(page: Page): Promise<Record<string, { series: number; decl
     expect(await page.$$eval('[data-testid=waterfall] g.req', (g) => g.length)).toBe(3);
     await page.waitForTimeout(200);
     expect(dialogs).toEqual([]);
+    expect(violations).toEqual([]);
     expect(bodies.length).toBeGreaterThan(0);
     for (const b of bodies) expect(b).not.toContain('secret prompt text');
     await shot(page, 'hostile-session');

@@ -93,8 +93,11 @@ d('dashboard server: API = CLI --json, small tree', () => {
     expect(r.headers['content-security-policy']).toContain("script-src 'self'");
     expect(r.headers['x-content-type-options']).toBe('nosniff');
     expect(r.body).not.toMatch(/(src|href)="(https?:)?\/\//);
-    const js = /src="\.\/(assets\/[^"]+\.js)"/.exec(r.body)?.[1];
+    // preloaded in the head, added by the inline loader once the cards are painted
+    const js = /<link rel="modulepreload"[^>]* href="\.\/(assets\/[^"]+\.js)"/.exec(r.body)?.[1];
     expect(js).toBeTruthy();
+    // a page that fetches its view has the script tag itself
+    expect((await rawGet(s.port, '/?view=sessions')).body).toContain(`src="./${js}"></script>`);
     const asset = await rawGet(s.port, `/${js}`);
     expect(asset.status).toBe(200);
     expect(asset.headers['content-type']).toContain('javascript');
