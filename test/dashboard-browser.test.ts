@@ -112,6 +112,61 @@ async function charts(page: Page): Promise<Record<string, { series: number; decl
     await page.emulateMedia({ colorScheme: 'light' });
   });
 
+  it('the served page paints the overview without any script; the script then takes over its data', async () => {
+    // made and kept first, so the page carries it whatever the store's state
+    await (await fetch(`${s.origin}/api/report`)).text();
+    const r = cli<Report>(['report']);
+    const noJs = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 1280, height: 900 } });
+    const bare = await noJs.newPage();
+    await bare.goto(s.url);
+    expect(await cardValue(bare, 'total-requests')).toBe(r.totals.requests);
+    expect(await cardValue(bare, 'cost-with-cache')).toBe(r.costs.withCacheUSD);
+    expect(await cardValue(bare, 'cost-no-cache')).toBe(r.costs.noCacheUSD);
+    expect(await cardValue(bare, 'total-hitrate')).toBe(r.totals.hitRate);
+    expect(await cardValue(bare, 'total-wasted')).toBe(r.totals.wastedUSD);
+    expect(await bare.textContent('[data-testid=total-requests] .card-value')).toBe(r.totals.requests.toLocaleString('en-US'));
+    await shot(bare, 'overview-served');
+    await noJs.close();
+    const asked: string[] = [];
+    const onRequest = (q: { url(): string }): void => void asked.push(new URL(q.url()).pathname);
+    page.on('request', onRequest);
+    await page.goto(s.url);
+    await ready(page);
+    page.off('request', onRequest);
+    // no round trip for the overview or the config; one mark, set by the page's loader
+    expect(asked.filter((p) => p === '/api/report' || p === '/api/config')).toEqual([]);
+    expect(await page.evaluate(() => performance.getEntriesByName('cachelens:first-view').length)).toBe(1);
+    expect(await cardValue(page, 'total-requests')).toBe(r.totals.requests);
+    expect(Object.values(await charts(page)).every((c) => c.painted)).toBe(true);
+  });
+
+  it('a URL with filters ignores an overview made for the defaults and shows its own numbers', async () => {
+    const project = cli<Report>(['report']).projects[1]!.project;
+    const filtered = cli<Report>(['report', '--project', project]);
+    // the server never puts the default overview into such a page; here it is made to, and the page must not use it
+    await page.route(
+      (u) => u.pathname === '/' && u.searchParams.has('project'),
+      async (route) => route.fulfill({ response: await route.fetch({ url: s.url }) }),
+    );
+    try {
+      const asked: string[] = [];
+      page.on('request', (q) => void asked.push(q.url()));
+      await page.goto(`${s.url}?project=${encodeURIComponent(project)}`);
+      expect(await page.$('#cachelens-first')).not.toBeNull();
+      await ready(page);
+      await page.waitForFunction((n) => document.querySelector('[data-testid=total-requests]')?.getAttribute('data-value') === String(n), filtered.totals.requests);
+      expect(await cardValue(page, 'cost-with-cache')).toBe(filtered.costs.withCacheUSD);
+      expect(asked.some((u) => new URL(u).pathname === '/api/report' && new URL(u).searchParams.get('project') === project)).toBe(true);
+    } finally {
+      await page.unrouteAll();
+    }
+    // as served: no overview in the page, the numbers fetched
+    await page.goto(`${s.url}?project=${encodeURIComponent(project)}`);
+    expect(await page.$('#cachelens-first')).toBeNull();
+    await ready(page);
+    expect(await cardValue(page, 'total-requests')).toBe(filtered.totals.requests);
+  });
+
   it('a filter change updates the URL and the numbers', async () => {
     await page.goto(s.url);
     await ready(page);
@@ -284,8 +339,11 @@ async function charts(page: Page): Promise<Record<string, { series: number; decl
       dialogs.push(dg.message());
       void dg.dismiss();
     });
+    // made and kept first: the overview page then carries the hostile names in its JSON block
+    await (await fetch(`${s.origin}/api/report`)).text();
     for (const v of ['', '?view=sessions', `?view=session&id=${session}`, '?view=breaks', '?view=whatif']) {
       await page.goto(`${s.url}${v}`);
+      if (v === '') expect(await page.$('#cachelens-first')).not.toBeNull();
       await ready(page);
       expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
       // only the page's own scripts; nothing injected became an element
