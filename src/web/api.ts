@@ -3,7 +3,7 @@
 // src/cli/reports.ts), for the filters in the query string. Outputs are kept
 // per data generation; loads run one at a time.
 import { isCliError } from '../cli/errors.js';
-import { produce, type CommonOptions, type Loaded } from '../cli/load.js';
+import type { CommonOptions, Loaded } from '../cli/load.js';
 import type { PartsLoaded } from '../cli/parts.js';
 import { breaksOptions, makeBreaks, makeOverview, makeOverviewFromParts, makeSession, makeSessions, makeWhatif, overviewOptions, whatifOptions } from '../cli/reports.js';
 import { VERSION } from '../cli/version.js';
@@ -95,6 +95,8 @@ export function createApi(base: CommonOptions, log: (line: string) => void): Api
       const recipe = await recipeFor(name, q);
       const opts = filtersFrom(base, q);
       const fromParts = recipe.makeFromParts;
+      // loaded with the first report, not before the server listens: the browser can start meanwhile
+      const { produce } = await import('../cli/load.js');
       const { output } = await serial(() =>
         produce(opts, VERSION, recipe.needs, {
           cacheKey: { dashboard: name, options: recipe.options },

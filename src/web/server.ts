@@ -79,7 +79,7 @@ const FIRST_VIEW_API = './api/report';
 /** How long the page waits for its first overview before it goes out without it (the script then shows 'Loading…' and fetches). */
 const FIRST_VIEW_WAIT_MS = 500;
 /** The first overview starts this long after listening when no page has asked for it by then (see below). */
-const FIRST_VIEW_START_MS = 25;
+const FIRST_VIEW_START_MS = 50;
 
 export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   const assets = loadAssets(o.assetsDir ?? defaultAssetsDir());
