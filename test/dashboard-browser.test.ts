@@ -35,6 +35,16 @@ async function cardValue(page: Page, testId: string): Promise<number> {
   return Number(await page.getAttribute(`[data-testid=${testId}]`, 'data-value'));
 }
 
+/** The overview's cards show the report's figures (data-value) and the requests as text. */
+async function expectCards(page: Page, r: Report): Promise<void> {
+  expect(await cardValue(page, 'total-requests')).toBe(r.totals.requests);
+  expect(await cardValue(page, 'cost-with-cache')).toBe(r.costs.withCacheUSD);
+  expect(await cardValue(page, 'cost-no-cache')).toBe(r.costs.noCacheUSD);
+  expect(await cardValue(page, 'total-hitrate')).toBe(r.totals.hitRate);
+  expect(await cardValue(page, 'total-wasted')).toBe(r.totals.wastedUSD);
+  expect(await page.textContent('[data-testid=total-requests] .card-value')).toBe(r.totals.requests.toLocaleString('en-US'));
+}
+
 async function shot(page: Page, name: string): Promise<void> {
   fs.mkdirSync(screenshotDir, { recursive: true });
   await page.screenshot({ path: path.join(screenshotDir, `${name}.png`), fullPage: true });
@@ -91,12 +101,7 @@ async function charts(page: Page): Promise<Record<string, { series: number; decl
     await page.goto(s.url);
     await ready(page);
     const r = cli<Report>(['report']);
-    expect(await cardValue(page, 'total-requests')).toBe(r.totals.requests);
-    expect(await cardValue(page, 'cost-with-cache')).toBe(r.costs.withCacheUSD);
-    expect(await cardValue(page, 'cost-no-cache')).toBe(r.costs.noCacheUSD);
-    expect(await cardValue(page, 'total-hitrate')).toBe(r.totals.hitRate);
-    expect(await cardValue(page, 'total-wasted')).toBe(r.totals.wastedUSD);
-    expect(await page.textContent('[data-testid=total-requests] .card-value')).toBe(r.totals.requests.toLocaleString('en-US'));
+    await expectCards(page, r);
     const c = await charts(page);
     expect(Object.keys(c).sort()).toEqual(['chart-cost', 'chart-hitrate', 'chart-tokens']);
     expect(c['chart-tokens']).toEqual({ series: 3, declared: 3, painted: true });
@@ -119,12 +124,7 @@ async function charts(page: Page): Promise<Record<string, { series: number; decl
     const noJs = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 1280, height: 900 } });
     const bare = await noJs.newPage();
     await bare.goto(s.url);
-    expect(await cardValue(bare, 'total-requests')).toBe(r.totals.requests);
-    expect(await cardValue(bare, 'cost-with-cache')).toBe(r.costs.withCacheUSD);
-    expect(await cardValue(bare, 'cost-no-cache')).toBe(r.costs.noCacheUSD);
-    expect(await cardValue(bare, 'total-hitrate')).toBe(r.totals.hitRate);
-    expect(await cardValue(bare, 'total-wasted')).toBe(r.totals.wastedUSD);
-    expect(await bare.textContent('[data-testid=total-requests] .card-value')).toBe(r.totals.requests.toLocaleString('en-US'));
+    await expectCards(bare, r);
     await shot(bare, 'overview-served');
     await noJs.close();
     const asked: string[] = [];

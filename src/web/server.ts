@@ -144,7 +144,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
       // the overview goes into the page only for the URL it was made for, and only with the token the API asks for
       const withData = tokenOk(o.token, query.get('token')) && [...query.keys()].every((k) => k === 'token');
       if (!withData) send(res, 200, 'text/html; charset=utf-8', page.head + plainRest(page), { 'cache-control': 'no-store' });
-      else void sendFirstView(res, page, firstView, watcher.generation, config);
+      else void sendFirstView(res, page, firstView, watcher.generation, config, o.log);
       return;
     }
     const asset = findAsset(assets, pathname);
@@ -190,7 +190,14 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
  * first scan), fails, or the data changed meanwhile, the rest is the plain
  * page, which fetches the overview itself.
  */
-async function sendFirstView(res: http.ServerResponse, page: Page, firstView: () => Promise<ApiResult>, generation: () => number, config: () => string): Promise<void> {
+async function sendFirstView(
+  res: http.ServerResponse,
+  page: Page,
+  firstView: () => Promise<ApiResult>,
+  generation: () => number,
+  config: () => string,
+  log: (line: string) => void,
+): Promise<void> {
   res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
   if (res.req.method === 'HEAD') {
     res.end();
@@ -202,7 +209,14 @@ async function sendFirstView(res: http.ServerResponse, page: Page, firstView: ()
   const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), FIRST_VIEW_WAIT_MS)));
   const r = await Promise.race([firstView(), late]);
   if (timer) clearTimeout(timer);
+  let rest = plainRest(page);
   // a change while it was made: the page fetches the newer overview instead (the store keeps this one's output)
-  if (r && r.status === 200 && generation() === before) res.end(firstViewRest(page, FIRST_VIEW_API, r.body, config()));
-  else res.end(plainRest(page));
+  if (r && r.status === 200 && generation() === before) {
+    try {
+      rest = firstViewRest(page, FIRST_VIEW_API, r.body, config());
+    } catch (err) {
+      log(`dashboard: the page's first overview failed, the page fetches it: ${(err as Error).stack ?? String(err)}`);
+    }
+  }
+  res.end(rest);
 }
