@@ -36,8 +36,10 @@ describe('preparePage', () => {
     expect(page.head.endsWith('<main id="view" tabindex="-1">')).toBe(true);
     expect(page.head).toContain('<link rel="modulepreload" crossorigin href="./assets/index-abc.js">');
     expect(page.head).not.toContain('<script');
-    // the plain page: the same document as built, the script tag moved to the end of the body
-    expect(page.head + plainRest(page)).toContain('<main id="view" tabindex="-1"></main>\n<script type="module" crossorigin src="./assets/index-abc.js"></script>\n</body>');
+    // the plain page: the document as built, 'Loading…' in <main> and the script tag moved to the end of the body
+    expect(page.head + plainRest(page)).toContain(
+      '<main id="view" tabindex="-1"><p class="muted" data-testid="loading">Loading…</p></main>\n<script type="module" crossorigin src="./assets/index-abc.js"></script>\n</body>',
+    );
   });
 
   it('refuses a page without the empty <main> or the module script', () => {

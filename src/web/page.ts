@@ -49,9 +49,13 @@ export function preparePage(indexHtml: string): Page {
   return { head, between: rest.slice(0, close), script: `${script[0]}\n`, end: rest.slice(close) };
 }
 
-/** What follows `page.head` on a page without data: its script fetches the view the URL asks for. */
+/**
+ * What follows `page.head` on a page without data: its script fetches the
+ * view the URL asks for. Until it runs (during a first scan the server may
+ * be slow to send it) the page says it is loading, as the script then does.
+ */
 export function plainRest(page: Page): string {
-  return page.between + page.script + page.end;
+  return `<p class="muted" data-testid="loading">Loading…</p>${page.between}${page.script}${page.end}`;
 }
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
