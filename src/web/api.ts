@@ -74,6 +74,16 @@ export function filtersFrom(base: CommonOptions, q: URLSearchParams): CommonOpti
   return out;
 }
 
+/**
+ * Initialises what making a report needs (the loader, the store and its
+ * SQLite binding, the overview's options): done while the browser starts,
+ * so the first overview does not wait for it.
+ */
+export async function warmApi(): Promise<void> {
+  await import('../cli/load.js');
+  await overviewOptions({});
+}
+
 export interface Api {
   get(name: ReportName, q: URLSearchParams): Promise<ApiResult>;
   /** data changed: forget every kept output */

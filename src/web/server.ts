@@ -6,7 +6,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { CommonOptions } from '../cli/load.js';
-import { createApi, isReportName, type ApiResult } from './api.js';
+import { createApi, isReportName, warmApi, type ApiResult } from './api.js';
 import { defaultAssetsDir, findAsset, loadAssets } from './assets.js';
 import { watchTranscripts } from './live.js';
 import { firstViewRest, LOADER_SOURCE, plainRest, preparePage, type Page } from './page.js';
@@ -167,6 +167,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   // come yet (a browser can be slow to start). A page that comes first gets its head at once (the browser then
   // sets up the page and fetches its files while the overview is made), and the overview in place of a fetch.
   early = setTimeout(() => void firstView(), FIRST_VIEW_START_MS);
+  setImmediate(() => void warmApi());
   const shown = o.host.includes(':') ? `[${o.host}]` : o.host;
   const url = `http://${shown}:${port}/${o.token ? `?token=${o.token}` : ''}`;
   return {
