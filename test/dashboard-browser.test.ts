@@ -8,6 +8,7 @@ import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claudeHome, haveCli, haveSharedData, runCliJson, SKIP_NO_CLI, SKIP_NO_SHARED } from './oracle/cli.js';
+import { FIRST_VIEW_ID, LOADER } from '../src/web/page.js';
 import { chromiumPath, haveChromium, screenshotDir, SKIP_NO_CHROMIUM, startDashboard, tempDir, usageLine, type Server } from './web/harness.js';
 
 if (!haveCli) console.warn(SKIP_NO_CLI);
@@ -34,9 +35,33 @@ async function cardValue(page: Page, testId: string): Promise<number> {
   return Number(await page.getAttribute(`[data-testid=${testId}]`, 'data-value'));
 }
 
+/** The overview's cards show the report's figures (data-value) and the requests as text. */
+async function expectCards(page: Page, r: Report): Promise<void> {
+  expect(await cardValue(page, 'total-requests')).toBe(r.totals.requests);
+  expect(await cardValue(page, 'cost-with-cache')).toBe(r.costs.withCacheUSD);
+  expect(await cardValue(page, 'cost-no-cache')).toBe(r.costs.noCacheUSD);
+  expect(await cardValue(page, 'total-hitrate')).toBe(r.totals.hitRate);
+  expect(await cardValue(page, 'total-wasted')).toBe(r.totals.wastedUSD);
+  expect(await page.textContent('[data-testid=total-requests] .card-value')).toBe(r.totals.requests.toLocaleString('en-US'));
+}
+
 async function shot(page: Page, name: string): Promise<void> {
   fs.mkdirSync(screenshotDir, { recursive: true });
   await page.screenshot({ path: path.join(screenshotDir, `${name}.png`), fullPage: true });
+}
+
+/**
+ * Every script element is the page's own: its module (from ./assets/), the
+ * inline loader the CSP allows by hash, or the inert JSON block of the first
+ * overview.
+ */
+async function ownScriptsOnly(page: Page): Promise<boolean> {
+  const scripts = await page.$$eval('script', (xs) => xs.map((x) => ({ type: x.getAttribute('type'), src: x.getAttribute('src'), id: x.id, text: x.textContent ?? '' })));
+  const own = (x: (typeof scripts)[number]): boolean =>
+    (x.type === 'module' && x.src !== null && new URL(x.src, page.url()).pathname.startsWith('/assets/') && x.text === '') ||
+    (x.type === null && x.src === null && x.text === LOADER) ||
+    (x.type === 'application/json' && x.id === FIRST_VIEW_ID && x.src === null);
+  return scripts.length > 0 && scripts.filter((x) => x.type === 'module').length === 1 && scripts.every(own);
 }
 
 /** For each chart: series drawn (legend rows less the x row) and whether its canvas has any painted pixel. */
@@ -76,12 +101,7 @@ async function charts(page: Page): Promise<Record<string, { series: number; decl
     await page.goto(s.url);
     await ready(page);
     const r = cli<Report>(['report']);
-    expect(await cardValue(page, 'total-requests')).toBe(r.totals.requests);
-    expect(await cardValue(page, 'cost-with-cache')).toBe(r.costs.withCacheUSD);
-    expect(await cardValue(page, 'cost-no-cache')).toBe(r.costs.noCacheUSD);
-    expect(await cardValue(page, 'total-hitrate')).toBe(r.totals.hitRate);
-    expect(await cardValue(page, 'total-wasted')).toBe(r.totals.wastedUSD);
-    expect(await page.textContent('[data-testid=total-requests] .card-value')).toBe(r.totals.requests.toLocaleString('en-US'));
+    await expectCards(page, r);
     const c = await charts(page);
     expect(Object.keys(c).sort()).toEqual(['chart-cost', 'chart-hitrate', 'chart-tokens']);
     expect(c['chart-tokens']).toEqual({ series: 3, declared: 3, painted: true });
@@ -95,6 +115,56 @@ async function charts(page: Page): Promise<Record<string, { series: number; decl
     await ready(page);
     await shot(page, 'overview-dark');
     await page.emulateMedia({ colorScheme: 'light' });
+  });
+
+  it('the served page paints the overview without any script; the script then takes over its data', async () => {
+    // made and kept first, so the page carries it whatever the store's state
+    await (await fetch(`${s.origin}/api/report`)).text();
+    const r = cli<Report>(['report']);
+    const noJs = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 1280, height: 900 } });
+    const bare = await noJs.newPage();
+    await bare.goto(s.url);
+    await expectCards(bare, r);
+    await shot(bare, 'overview-served');
+    await noJs.close();
+    const asked: string[] = [];
+    const onRequest = (q: { url(): string }): void => void asked.push(new URL(q.url()).pathname);
+    page.on('request', onRequest);
+    await page.goto(s.url);
+    await ready(page);
+    page.off('request', onRequest);
+    // no round trip for the overview or the config; one mark, set by the page's loader
+    expect(asked.filter((p) => p === '/api/report' || p === '/api/config')).toEqual([]);
+    expect(await page.evaluate(() => performance.getEntriesByName('cachelens:first-view').length)).toBe(1);
+    expect(await cardValue(page, 'total-requests')).toBe(r.totals.requests);
+    expect(Object.values(await charts(page)).every((c) => c.painted)).toBe(true);
+  });
+
+  it('a URL with filters ignores an overview made for the defaults and shows its own numbers', async () => {
+    const project = cli<Report>(['report']).projects[1]!.project;
+    const filtered = cli<Report>(['report', '--project', project]);
+    // the server never puts the default overview into such a page; here it is made to, and the page must not use it
+    await page.route(
+      (u) => u.pathname === '/' && u.searchParams.has('project'),
+      async (route) => route.fulfill({ response: await route.fetch({ url: s.url }) }),
+    );
+    try {
+      const asked: string[] = [];
+      page.on('request', (q) => void asked.push(q.url()));
+      await page.goto(`${s.url}?project=${encodeURIComponent(project)}`);
+      expect(await page.$('#cachelens-first')).not.toBeNull();
+      await ready(page);
+      await page.waitForFunction((n) => document.querySelector('[data-testid=total-requests]')?.getAttribute('data-value') === String(n), filtered.totals.requests);
+      expect(await cardValue(page, 'cost-with-cache')).toBe(filtered.costs.withCacheUSD);
+      expect(asked.some((u) => new URL(u).pathname === '/api/report' && new URL(u).searchParams.get('project') === project)).toBe(true);
+    } finally {
+      await page.unrouteAll();
+    }
+    // as served: no overview in the page, the numbers fetched
+    await page.goto(`${s.url}?project=${encodeURIComponent(project)}`);
+    expect(await page.$('#cachelens-first')).toBeNull();
+    await ready(page);
+    expect(await cardValue(page, 'total-requests')).toBe(filtered.totals.requests);
   });
 
   it('a filter change updates the URL and the numbers', async () => {
@@ -257,19 +327,27 @@ async function charts(page: Page): Promise<Record<string, { series: number; decl
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const bodies: string[] = [];
     page.on('response', (r) => {
-      if (r.url().includes('/api/') && !r.url().includes('/api/events')) void r.text().then((t) => bodies.push(t));
+      // the API's answers and the pages (which may carry the first overview)
+      if ((r.url().includes('/api/') && !r.url().includes('/api/events')) || r.request().resourceType() === 'document') void r.text().then((t) => bodies.push(t));
+    });
+    const violations: string[] = [];
+    page.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) violations.push(m.text());
     });
     const dialogs: string[] = [];
     page.on('dialog', (dg) => {
       dialogs.push(dg.message());
       void dg.dismiss();
     });
+    // made and kept first: the overview page then carries the hostile names in its JSON block
+    await (await fetch(`${s.origin}/api/report`)).text();
     for (const v of ['', '?view=sessions', `?view=session&id=${session}`, '?view=breaks', '?view=whatif']) {
       await page.goto(`${s.url}${v}`);
+      if (v === '') expect(await page.$('#cachelens-first')).not.toBeNull();
       await ready(page);
       expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
-      // only the page's own script; nothing injected became an element
-      expect(await page.$$eval('script', (x) => x.length)).toBe(1);
+      // only the page's own scripts; nothing injected became an element
+      expect(await ownScriptsOnly(page)).toBe(true);
       expect(await page.$$eval('main img, main [onerror], main [onload], main [onmouseover], main b', (x) => x.length)).toBe(0);
     }
     await page.goto(s.url);
@@ -282,6 +360,7 @@ async function charts(page: Page): Promise<Record<string, { series: number; decl
     expect(await page.$$eval('[data-testid=waterfall] g.req', (g) => g.length)).toBe(3);
     await page.waitForTimeout(200);
     expect(dialogs).toEqual([]);
+    expect(violations).toEqual([]);
     expect(bodies.length).toBeGreaterThan(0);
     for (const b of bodies) expect(b).not.toContain('secret prompt text');
     await shot(page, 'hostile-session');

@@ -1,11 +1,13 @@
 // `cachelens dashboard` over HTTP, without a browser: the API returns exactly
 // what the CLI prints with --json (same filters), and hostile requests (a
 // foreign Host header, traversal paths, a missing token) get nothing.
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claudeHome, haveCli, haveSharedData, runCliJson, SKIP_NO_CLI, SKIP_NO_SHARED } from './oracle/cli.js';
 import { rawGet, stable, startDashboard, tempDir, usageLine, type Server } from './web/harness.js';
+import { firstViewOf, servedCards } from './web/first-view.js';
 
 if (!haveCli) console.warn(SKIP_NO_CLI);
 const d = haveCli ? describe : describe.skip;
@@ -61,6 +63,39 @@ d('dashboard server: API = CLI --json, small tree', () => {
     expect(r.filters.model).toBe('opus');
   });
 
+  it('the page arrives with the default overview: its JSON and its cards equal report --json', async () => {
+    const r = await rawGet(s.port, '/');
+    expect(r.status).toBe(200);
+    const rep = cli(['report']) as { totals: { requests: number; hitRate: number; wastedUSD: number; sessions: number }; costs: { withCacheUSD: number; noCacheUSD: number } };
+    const first = firstViewOf(r.body);
+    expect(first).not.toBeNull();
+    expect(first!.api).toBe('./api/report');
+    expect(stable(first!.report)).toEqual(stable(rep));
+    expect(first!.config).toEqual(JSON.parse((await rawGet(s.port, '/api/config')).body));
+    const cards = servedCards(r.body);
+    expect(cards['total-requests']).toEqual({ value: String(rep.totals.requests), text: rep.totals.requests.toLocaleString('en-US'), note: `${rep.totals.sessions} sessions` });
+    expect(Number(cards['total-hitrate']!.value)).toBe(rep.totals.hitRate);
+    expect(Number(cards['cost-with-cache']!.value)).toBe(rep.costs.withCacheUSD);
+    expect(Number(cards['cost-no-cache']!.value)).toBe(rep.costs.noCacheUSD);
+    expect(Number(cards['total-wasted']!.value)).toBe(rep.totals.wastedUSD);
+    expect(cards['cost-plan']!.value).toBe('');
+    // the inline loader runs by its hash, nothing else inline does
+    const csp = r.headers['content-security-policy'] as string;
+    const inline = /<script>([^<]*)<\/script>/.exec(r.body)![1]!;
+    expect(csp).toContain(`script-src 'self' 'sha256-${createHash('sha256').update(inline).digest('base64')}';`);
+    expect(csp).not.toContain('unsafe-inline');
+  });
+
+  it('a URL with filters, another view or a period choice gets the page without data', async () => {
+    for (const q of ['?project=shop', '?since=2026-03-02', '?by=day', '?plan=max5', '?view=sessions', '?view=overview', '?tz=UTC']) {
+      const r = await rawGet(s.port, `/${q}`);
+      expect(r.status).toBe(200);
+      expect(firstViewOf(r.body), q).toBeNull();
+      expect(r.body, q).not.toContain('data-testid="total-requests"');
+      expect(r.body, q).toMatch(/<script type="module"[^>]* src="\.\/assets\//);
+    }
+  });
+
   it('bad options are 400 with the CLI message', async () => {
     const r = await rawGet(s.port, '/api/report?since=yesterday');
     expect(r.status).toBe(400);
@@ -93,8 +128,11 @@ d('dashboard server: API = CLI --json, small tree', () => {
     expect(r.headers['content-security-policy']).toContain("script-src 'self'");
     expect(r.headers['x-content-type-options']).toBe('nosniff');
     expect(r.body).not.toMatch(/(src|href)="(https?:)?\/\//);
-    const js = /src="\.\/(assets\/[^"]+\.js)"/.exec(r.body)?.[1];
+    // preloaded in the head, added by the inline loader once the cards are painted
+    const js = /<link rel="modulepreload"[^>]* href="\.\/(assets\/[^"]+\.js)"/.exec(r.body)?.[1];
     expect(js).toBeTruthy();
+    // a page that fetches its view has the script tag itself
+    expect((await rawGet(s.port, '/?view=sessions')).body).toContain(`src="./${js}"></script>`);
     const asset = await rawGet(s.port, `/${js}`);
     expect(asset.status).toBe(200);
     expect(asset.headers['content-type']).toContain('javascript');
@@ -118,6 +156,13 @@ d('dashboard server: --host other than loopback needs the per-run token', () => 
     expect((await rawGet(s.port, '/api/report?token=wrong')).status).toBe(403);
     expect((await rawGet(s.port, '/api/events')).status).toBe(403);
     expect((await rawGet(s.port, `/api/report?token=${token}`)).status).toBe(200);
+  });
+
+  it('the page carries the overview only for the URL with the token', async () => {
+    const token = new URL(s.url).searchParams.get('token');
+    expect(firstViewOf((await rawGet(s.port, '/')).body)).toBeNull();
+    expect(servedCards((await rawGet(s.port, '/?token=wrong')).body)).toEqual({});
+    expect(firstViewOf((await rawGet(s.port, `/?token=${token}`)).body)?.report).toMatchObject({ totals: { requests: 3 } });
   });
 });
 

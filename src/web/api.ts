@@ -3,8 +3,9 @@
 // src/cli/reports.ts), for the filters in the query string. Outputs are kept
 // per data generation; loads run one at a time.
 import { isCliError } from '../cli/errors.js';
-import { produce, type CommonOptions, type Loaded } from '../cli/load.js';
-import { breaksOptions, makeBreaks, makeOverview, makeSession, makeSessions, makeWhatif, overviewOptions, whatifOptions } from '../cli/reports.js';
+import type { CommonOptions, Loaded } from '../cli/load.js';
+import type { PartsLoaded } from '../cli/parts.js';
+import { breaksOptions, makeBreaks, makeOverview, makeOverviewFromParts, makeSession, makeSessions, makeWhatif, overviewOptions, whatifOptions } from '../cli/reports.js';
 import { VERSION } from '../cli/version.js';
 
 export const REPORTS = ['report', 'sessions', 'session', 'breaks', 'whatif'] as const;
@@ -27,6 +28,8 @@ interface Recipe {
   /** what the output depends on besides the data and the filters */
   options: unknown;
   make: (l: Loaded) => Promise<unknown>;
+  /** the same report from the store's per-session parts, as `report` makes it: after an append only changed sessions are analysed again */
+  makeFromParts?: (p: PartsLoaded) => Promise<unknown>;
 }
 
 function list(v: string | null): string[] | undefined {
@@ -42,7 +45,7 @@ async function recipeFor(name: ReportName, q: URLSearchParams): Promise<Recipe> 
   switch (name) {
     case 'report': {
       const o = await overviewOptions({ by: opt(q.get('by')), plan: opt(q.get('plan')) });
-      return { needs: {}, options: { by: o.by, plan: o.plan }, make: (l) => makeOverview(l, o) };
+      return { needs: {}, options: { by: o.by, plan: o.plan }, make: (l) => makeOverview(l, o), makeFromParts: (p) => makeOverviewFromParts(p, o) };
     }
     case 'sessions':
       return { needs: {}, options: {}, make: makeSessions };
@@ -71,6 +74,16 @@ export function filtersFrom(base: CommonOptions, q: URLSearchParams): CommonOpti
   return out;
 }
 
+/**
+ * Initialises what making a report needs (the loader, the store and its
+ * SQLite binding, the overview's options): done while the browser starts,
+ * so the first overview does not wait for it.
+ */
+export async function warmApi(): Promise<void> {
+  await import('../cli/load.js');
+  await overviewOptions({});
+}
+
 export interface Api {
   get(name: ReportName, q: URLSearchParams): Promise<ApiResult>;
   /** data changed: forget every kept output */
@@ -91,10 +104,14 @@ export function createApi(base: CommonOptions, log: (line: string) => void): Api
     try {
       const recipe = await recipeFor(name, q);
       const opts = filtersFrom(base, q);
+      const fromParts = recipe.makeFromParts;
+      // loaded with the first report, not before the server listens: the browser can start meanwhile
+      const { produce } = await import('../cli/load.js');
       const { output } = await serial(() =>
         produce(opts, VERSION, recipe.needs, {
           cacheKey: { dashboard: name, options: recipe.options },
           build: async (l) => JSON.stringify(await recipe.make(l)),
+          buildFromParts: fromParts && (async (p) => JSON.stringify(await fromParts(p))),
         }),
       );
       return { status: 200, body: output };

@@ -6,9 +6,10 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { CommonOptions } from '../cli/load.js';
-import { createApi, isReportName } from './api.js';
+import { createApi, isReportName, warmApi, type ApiResult } from './api.js';
 import { defaultAssetsDir, findAsset, loadAssets } from './assets.js';
 import { watchTranscripts } from './live.js';
+import { firstViewRest, LOADER_SOURCE, plainRest, preparePage, type Page } from './page.js';
 
 export interface DashboardOptions {
   host: string;
@@ -42,7 +43,7 @@ export function newToken(): string {
 
 const SECURITY_HEADERS = {
   'content-security-policy':
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    `default-src 'none'; script-src 'self' ${LOADER_SOURCE}; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'x-frame-options': 'DENY',
@@ -72,8 +73,17 @@ function send(res: http.ServerResponse, status: number, type: string, body: stri
   res.end(res.req.method === 'HEAD' ? undefined : body);
 }
 
+/** The page's own first request: the overview with the command line's filters (no parameter but the token). */
+const FIRST_VIEW = new URLSearchParams();
+const FIRST_VIEW_API = './api/report';
+/** How long the page waits for its first overview before it goes out without it (the script then shows 'Loading…' and fetches). */
+const FIRST_VIEW_WAIT_MS = 500;
+/** The first overview starts this long after listening when no page has asked for it by then (see below). */
+const FIRST_VIEW_START_MS = 50;
+
 export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   const assets = loadAssets(o.assetsDir ?? defaultAssetsDir());
+  const page = preparePage(findAsset(assets, '/')!.body.toString('utf8'));
   const api = createApi(o.common, o.log);
   const watcher = watchTranscripts(o.common.dir, o.intervalMs, () => api.invalidate(), o.log);
   const config = (): string =>
@@ -83,7 +93,11 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
       defaults: { since: o.common.since ?? null, until: o.common.until ?? null, tz: o.common.tz ?? null, project: o.common.project ?? null, model: o.common.model ?? null },
     });
   let port = o.port;
-  let warmUp: NodeJS.Timeout | null = null;
+  let early: NodeJS.Timeout | null = null;
+  const firstView = (): Promise<ApiResult> => {
+    if (early) clearTimeout(early);
+    return api.get('report', FIRST_VIEW);
+  };
   const server = http.createServer((req, res) => {
     if (!hostAllowed(o.host, port, req.headers.host)) {
       send(res, 421, 'text/plain; charset=utf-8', 'misdirected request: this server answers only to its own address\n');
@@ -98,7 +112,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     const pathname = q < 0 ? raw : raw.slice(0, q);
     const query = new URLSearchParams(q < 0 ? '' : raw.slice(q + 1));
     if (pathname.startsWith('/api/')) {
-      if (warmUp) clearTimeout(warmUp);
+      if (early) clearTimeout(early);
       const given = query.get('token') ?? (typeof req.headers['x-cachelens-token'] === 'string' ? req.headers['x-cachelens-token'] : null);
       if (!tokenOk(o.token, given)) {
         send(res, 403, 'application/json; charset=utf-8', JSON.stringify({ error: 'this dashboard needs the token from its URL', hint: null }));
@@ -126,6 +140,13 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
       );
       return;
     }
+    if (pathname === '/' || pathname === '/index.html') {
+      // the overview goes into the page only for the URL it was made for, and only with the token the API asks for
+      const withData = tokenOk(o.token, query.get('token')) && [...query.keys()].every((k) => k === 'token');
+      if (!withData) send(res, 200, 'text/html; charset=utf-8', page.head + plainRest(page), { 'cache-control': 'no-store' });
+      else void sendFirstView(res, page, firstView, watcher.generation, config, o.log);
+      return;
+    }
     const asset = findAsset(assets, pathname);
     if (!asset) {
       send(res, 404, 'text/plain; charset=utf-8', 'not found\n');
@@ -142,10 +163,11 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   });
   port = (server.address() as AddressInfo).port;
   server.on('error', (err) => o.log(`dashboard: server error: ${err.message}`));
-  // Loading blocks the main thread for as long as the scan takes, so it starts when the page's first API call
-  // comes (the page and its script are served by then, and it shows 'Loading…'), or after a second when no
-  // page has come yet (a browser can be slow to start): then the overview it asks for first is ready sooner.
-  warmUp = setTimeout(() => void api.get('report', new URLSearchParams()), 1000);
+  // The first overview is made as soon as the page asks for it, or a moment after listening when no page has
+  // come yet (a browser can be slow to start). A page that comes first gets its head at once (the browser then
+  // sets up the page and fetches its files while the overview is made), and the overview in place of a fetch.
+  early = setTimeout(() => void firstView(), FIRST_VIEW_START_MS);
+  setImmediate(() => void warmApi());
   const shown = o.host.includes(':') ? `[${o.host}]` : o.host;
   const url = `http://${shown}:${port}/${o.token ? `?token=${o.token}` : ''}`;
   return {
@@ -154,9 +176,48 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     close: () =>
       new Promise<void>((resolve, reject) => {
         watcher.stop();
-        if (warmUp) clearTimeout(warmUp);
+        if (early) clearTimeout(early);
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
       }),
   };
+}
+
+// --- internal ---
+
+/**
+ * Sends the page with its first overview in place: the head at once, the
+ * rest when the overview is made. When that takes longer than a moment (a
+ * first scan), fails, or the data changed meanwhile, the rest is the plain
+ * page, which fetches the overview itself.
+ */
+async function sendFirstView(
+  res: http.ServerResponse,
+  page: Page,
+  firstView: () => Promise<ApiResult>,
+  generation: () => number,
+  config: () => string,
+  log: (line: string) => void,
+): Promise<void> {
+  res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+  if (res.req.method === 'HEAD') {
+    res.end();
+    return;
+  }
+  res.write(page.head);
+  const before = generation();
+  let timer: NodeJS.Timeout | null = null;
+  const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), FIRST_VIEW_WAIT_MS)));
+  const r = await Promise.race([firstView(), late]);
+  if (timer) clearTimeout(timer);
+  let rest = plainRest(page);
+  // a change while it was made: the page fetches the newer overview instead (the store keeps this one's output)
+  if (r && r.status === 200 && generation() === before) {
+    try {
+      rest = firstViewRest(page, FIRST_VIEW_API, r.body, config());
+    } catch (err) {
+      log(`dashboard: the page's first overview failed, the page fetches it: ${(err as Error).stack ?? String(err)}`);
+    }
+  }
+  res.end(rest);
 }

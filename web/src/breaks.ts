@@ -1,7 +1,7 @@
 // Breaks: waste by cause (chart and table), by week, and the costliest rebuilds.
 import { chart } from './charts.js';
 import { h } from './dom.js';
-import { duration, int, pct, stamp, tokens, usd } from './format.js';
+import { duration, int, pct, stamp, tokens, usd } from '../../src/web/format.js';
 import type { BreaksReport } from './types.js';
 import type { ViewContext } from './view.js';
 

@@ -4,6 +4,7 @@
 import type uPlot from 'uplot';
 import './style.css';
 import { breaksView } from './breaks.js';
+import { DEMO_BANNER } from '../../src/web/cards.js';
 import { h } from './dom.js';
 import { overviewView } from './overview.js';
 import { sessionView } from './session.js';
@@ -53,7 +54,8 @@ function viewOf(p: URLSearchParams): (typeof VIEWS)[number] {
   return VIEWS.find((v) => v.name === p.get('view')) ?? VIEWS[0]!;
 }
 
-function apiUrl(p: URLSearchParams): string {
+/** The API URL for the view these parameters ask for; `withToken` false: as the server names it in the page. */
+function apiUrl(p: URLSearchParams, withToken = true): string {
   const v = viewOf(p);
   const q = new URLSearchParams();
   for (const k of [...FILTERS, ...v.params]) {
@@ -61,7 +63,7 @@ function apiUrl(p: URLSearchParams): string {
     if (val !== null) q.set(k, val);
   }
   const token = p.get('token');
-  if (token) q.set('token', token);
+  if (token && withToken) q.set('token', token);
   const qs = q.toString();
   return `./api/${v.api}${qs ? `?${qs}` : ''}`;
 }
@@ -93,9 +95,34 @@ function focusKey(el: HTMLElement): [string, string] | null {
   return null;
 }
 
+interface FirstView {
+  /** the API URL the report answers (the server's default overview) */
+  api: string;
+  config: Config;
+  report: unknown;
+}
+
+/**
+ * The overview the server put into the page (src/web/page.ts), when it is
+ * the one this URL asks for: a URL with other filters fetches its own.
+ */
+function inlinedFirstView(): FirstView | null {
+  const el = document.getElementById('cachelens-first');
+  if (!el?.textContent) return null;
+  const first = JSON.parse(el.textContent) as FirstView;
+  return first.api === apiUrl(params(), false) ? first : null;
+}
+
 function start(): void {
   const firstUrl = apiUrl(params());
-  const app: App = { config: { generation: 0, defaults: {} }, last: null, plots: [], seq: 0, early: { url: firstUrl, data: getJson<unknown>(firstUrl) } };
+  const inlined = inlinedFirstView();
+  const app: App = {
+    config: inlined?.config ?? { generation: 0, defaults: {} },
+    last: null,
+    plots: [],
+    seq: 0,
+    early: { url: firstUrl, data: inlined ? Promise.resolve(inlined.report) : getJson<unknown>(firstUrl) },
+  };
   // a failure is shown by render(), which awaits this promise
   app.early!.data.catch(() => undefined);
   const main = byId<HTMLElement>('view');
@@ -162,7 +189,7 @@ function start(): void {
       : v === 'breaks' ? breaksView(data as BreaksReport, ctx)
       : whatifView(data as WhatifReport);
     const meta = data as OverviewReport;
-    const banner = meta.demo ? h('p', { class: 'banner', role: 'note' }, 'No Claude Code transcripts found: showing the built-in demo data.') : null;
+    const banner = meta.demo ? h('p', { class: 'banner', role: 'note' }, DEMO_BANNER) : null;
     // a redraw (sorting, filtering, a live update) keeps the keyboard focus where it was
     const focused = document.activeElement instanceof HTMLElement && main.contains(document.activeElement) ? focusKey(document.activeElement) : null;
     main.replaceChildren(...(banner ? [banner] : []), el);
@@ -192,7 +219,8 @@ function start(): void {
       app.last = { url, data };
       draw(data);
       document.body.dataset.state = 'ready';
-      // for the bench: when the first view's numbers were on screen (the frame after they were drawn)
+      // for the bench: when the first view's numbers were on screen (the frame after they were drawn); a page
+      // the server sent with its cards in place was marked before this script ran
       if (performance.getEntriesByName('cachelens:first-view').length === 0) requestAnimationFrame(() => setTimeout(() => performance.mark('cachelens:first-view')));
     } catch (err) {
       if (seq !== app.seq) return;
@@ -238,7 +266,7 @@ function start(): void {
   const tq = token ? `?token=${encodeURIComponent(token)}` : '';
   // the first view renders as soon as its data is here; the config only fills the filter defaults
   void render(false);
-  getJson<Config>(`./api/config${tq}`).then(
+  if (!inlined) getJson<Config>(`./api/config${tq}`).then(
     (c) => {
       app.config = c;
       fillForm();

@@ -1,13 +1,14 @@
 // Overview: totals and cost scenarios as cards, per-period charts, and the
 // per-model and per-project tables.
 import { chart } from './charts.js';
+import { overviewCards, type Card } from '../../src/web/cards.js';
 import { h } from './dom.js';
-import { int, pct, tokens, usd } from './format.js';
+import { int, pct, tokens, usd } from '../../src/web/format.js';
 import type { OverviewReport, Totals } from './types.js';
 import type { ViewContext } from './view.js';
 
-function card(label: string, text: string, testId: string, value: number | null, note?: string): HTMLElement {
-  return h('div', { class: 'card', 'data-testid': testId, 'data-value': value === null ? '' : String(value) }, h('span', { class: 'card-label' }, label), h('strong', { class: 'card-value' }, text), note ? h('span', { class: 'card-note' }, note) : null);
+function card(c: Card): HTMLElement {
+  return h('div', { class: 'card', 'data-testid': c.testId, 'data-value': c.value === null ? '' : String(c.value) }, h('span', { class: 'card-label' }, c.label), h('strong', { class: 'card-value' }, c.text), c.note ? h('span', { class: 'card-note' }, c.note) : null);
 }
 
 function breakdown(title: string, rows: (Totals & { name: string; link?: string })[], ctx: ViewContext, testId: string): HTMLElement {
@@ -48,21 +49,7 @@ function breakdown(title: string, rows: (Totals & { name: string; link?: string 
 }
 
 export function overviewView(r: OverviewReport, ctx: ViewContext): HTMLElement {
-  const t = r.totals;
-  const c = r.costs;
-  const plan = c.plan
-    ? card(`Subscription (${c.plan.plan})`, usd(c.plan.proratedUSD), 'cost-plan', c.plan.proratedUSD, `${c.plan.days} days at ${usd(c.plan.monthlyUSD)}/month`)
-    : card('Subscription', 'choose a plan', 'cost-plan', null, 'Plan filter above');
-  const cards = h(
-    'section',
-    { class: 'cards', 'aria-label': 'Totals' },
-    card('Requests', int(t.requests), 'total-requests', t.requests, `${int(t.sessions)} sessions`),
-    card('Cache hit rate', pct(t.hitRate), 'total-hitrate', t.hitRate, `${tokens(t.cacheReadTokens)} read`),
-    card('Cost with cache', usd(c.withCacheUSD), 'cost-with-cache', c.withCacheUSD, 'API list prices'),
-    card('Cost without cache', usd(c.noCacheUSD), 'cost-no-cache', c.noCacheUSD, `saved ${usd(c.savingsUSD)} (${pct(c.savingsRate)})`),
-    plan,
-    card('Wasted on rebuilds', usd(t.wastedUSD), 'total-wasted', t.wastedUSD, `${int(t.rebuilds)} rebuilds`),
-  );
+  const cards = h('section', { class: 'cards', 'aria-label': 'Totals' }, ...overviewCards(r).map(card));
   const labels = r.periods.map((p) => p.period);
   const width = ctx.chartWidth();
   const bands: [number, number, string][] =

@@ -4,7 +4,7 @@
 // marked with their cause and cost; a band shows when each lane's cache was
 // warm (until the TTL of its latest write ran out).
 import { h, s } from './dom.js';
-import { duration, int, pct, stamp, tokens, usd } from './format.js';
+import { duration, int, pct, stamp, tokens, usd } from '../../src/web/format.js';
 import type { RequestRow, SessionReport } from './types.js';
 import type { ViewContext } from './view.js';
 

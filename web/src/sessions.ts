@@ -1,7 +1,7 @@
 // Sessions: a sortable, filterable table; each row links to its session view.
 // Sort column, direction and the text filter live in the URL.
 import { h } from './dom.js';
-import { int, pct, stamp, usd } from './format.js';
+import { int, pct, stamp, usd } from '../../src/web/format.js';
 import type { SessionRow, SessionsReport } from './types.js';
 import type { ViewContext } from './view.js';
 

@@ -1,7 +1,7 @@
 // What-if: the replayed cost of each cache policy against what happened, and
 // the recommendation.
 import { h } from './dom.js';
-import { int, usd } from './format.js';
+import { int, usd } from '../../src/web/format.js';
 import type { WhatifReport } from './types.js';
 
 export function whatifView(r: WhatifReport): HTMLElement {

@@ -1,5 +1,7 @@
-// Display formats. Figures come from the report objects as they are; only
-// their text is made here.
+// Display formats of the dashboard. Figures come from the report objects as
+// they are; only their text is made here. Shared by the page (web/src/) and
+// the server, which renders the overview's cards into the HTML it serves
+// (page.ts): no Node or DOM imports.
 const intFmt = new Intl.NumberFormat('en-US');
 
 export function int(n: number): string {
