@@ -124,10 +124,13 @@ describe('proxy forwarding', () => {
   });
 
   it('passes an upstream error status, headers and body through as they are', async () => {
+    const n0 = records.length;
     const res = await post(proxy.url, ccBody({ session: 'err-1', turns: 1 }), { 'x-fake-status': '529' });
     expect(res.status).toBe(529);
     expect(JSON.parse(res.text)).toEqual({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } });
     expect(res.headers['request-id']).toMatch(/^req_fake_/);
+    // recorded after the response, on a later turn: wait for it, or it lands in the next test's count
+    await recorded(n0 + 1);
     const n = records.length;
     await post(proxy.url, ccBody({ session: 'err-1', turns: 1 }), { 'x-fake-status': '529' });
     await recorded(n + 1);
@@ -240,6 +243,15 @@ describe('usage tap', () => {
       const want = bodies.map((b) => captureRequest(b, headers));
       expect(got).toEqual(want);
       expect(await threaded.capture(Buffer.from('nope'), {})).toEqual({ ok: false, note: 'body is not JSON (4 bytes)' });
+      // handed over: a body alone in its memory moves to the thread (no copy) and reads as empty here afterwards
+      const moved = Buffer.concat([bodies[2]!]);
+      const movedResult = threaded.capture(moved, headers, true);
+      expect(moved.byteLength).toBe(0);
+      expect(await movedResult).toEqual(want[2]);
+      // a small body is a slice of Node's shared pool: copied, never moved
+      const small = Buffer.from('{"model":"claude-x","messages":[]}');
+      await threaded.capture(small, headers, true);
+      expect(small.toString()).toBe('{"model":"claude-x","messages":[]}');
     } finally {
       await threaded.close();
     }

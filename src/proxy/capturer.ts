@@ -17,7 +17,12 @@ export interface CaptureJob {
 export type CaptureReply = { id: number; capture: Capture } | { id: number; error: string };
 
 export interface Capturer {
-  capture(body: Buffer, headers: CaptureHeaders): Promise<Capture>;
+  /**
+   * `handOver`: the caller gives the body up, so a body that owns its memory moves to the thread
+   * instead of being copied there (it reads as empty afterwards). Copying 800 KB into the message
+   * took about 1.4 ms of the forwarding thread at the end of each response.
+   */
+  capture(body: Buffer, headers: CaptureHeaders, handOver?: boolean): Promise<Capture>;
   /** true when a worker thread does the work */
   readonly threaded: boolean;
   close(): Promise<void>;
@@ -71,12 +76,14 @@ export function createCapturer(opts: { threads: boolean; warn: (line: string) =>
   });
   return {
     threaded: true,
-    capture(body, headers) {
+    capture(body, headers, handOver = false) {
       if (failed) return fallback.capture(body, headers);
       const id = ++next;
+      // only a buffer alone in its memory: a small one is a slice of Node's shared pool, which must stay here
+      const move = handOver && body.byteOffset === 0 && body.byteLength === body.buffer.byteLength;
       const job = new Promise<Capture>((resolve, reject) => {
         pending.set(id, { resolve, reject });
-        worker.postMessage({ id, body, headers } satisfies CaptureJob);
+        worker.postMessage({ id, body, headers } satisfies CaptureJob, move ? [body.buffer as ArrayBuffer] : []);
       });
       last = job.then(
         () => undefined,

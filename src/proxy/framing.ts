@@ -28,6 +28,12 @@ function contentLength(values: readonly string[]): number | null {
 
 /** A request's body framing from its Transfer-Encoding and Content-Length values, or why it cannot be forwarded safely. */
 export function requestFraming(transferEncoding: readonly string[], cl: readonly string[]): Framing | { error: string } {
+  // the usual request, one plain Content-Length: decided without the lists and the regex below, which
+  // cost tens of microseconds before the first body byte goes on when the code has gone cold
+  if (transferEncoding.length === 0 && cl.length === 1) {
+    const n = plainLength(cl[0]!);
+    if (n !== null) return n === 0 ? { kind: 'none' } : { kind: 'length', length: n };
+  }
   const te = transferEncoding.flatMap((v) => v.split(',')).map((t) => t.trim().toLowerCase()).filter((t) => t !== '');
   if (te.length > 0) {
     // both at once is how requests are smuggled past proxies: refuse instead of picking one
@@ -74,6 +80,18 @@ export function createBodyDecoder(framing: Framing, onData: (payload: Buffer) =>
 }
 
 // --- internal ---
+
+/** 1 to 15 ASCII digits and nothing else, as a number; null for anything else (the general path decides). */
+function plainLength(v: string): number | null {
+  if (v.length === 0 || v.length > 15) return null;
+  let n = 0;
+  for (let i = 0; i < v.length; i++) {
+    const d = v.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) return null;
+    n = n * 10 + d;
+  }
+  return n;
+}
 
 function chunkedDecoder(onData: (payload: Buffer) => void): BodyDecoder {
   // 'size': a chunk-size line; 'data': payload bytes; 'data-end': the CRLF after them; 'trailer': trailer lines until an empty one

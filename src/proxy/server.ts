@@ -54,7 +54,8 @@ export function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   const log = opts.log ?? ((l: string) => void process.stdout.write(`${l}\n`));
   const warn = opts.warn ?? ((l: string) => void process.stderr.write(`${l}\n`));
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const recorder = createRecorder({ store: opts.store, pricing: opts.pricing, keepBodies: opts.keepBodies ?? false, log, warn });
+  const keepBodies = opts.keepBodies ?? false;
+  const recorder = createRecorder({ store: opts.store, pricing: opts.pricing, keepBodies, log, warn });
   const capturer = createCapturer({ threads: opts.threads ?? true, warn });
   if (opts.store) recorder.preload(opts.store.requests({ from: now() - 2 * 60 * 60_000, to: null }));
 
@@ -78,17 +79,23 @@ export function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
         ...(sid !== undefined ? { 'x-claude-code-session-id': sid } : {}),
         ...(beta.length > 0 ? { 'anthropic-beta': beta.join(',') } : {}),
       };
-      const body = messages ? Buffer.concat(chunks) : null;
-      const x: Exchange = { start, method: req.method, path: pathname, messages, body, headers, status, note, tap: tapResult, apiRequestId, ttfbMs, durationMs: performance.now() - t0 };
-      const record = (fingerprint: Parameters<typeof recorder.record>[1]): void => {
-        const r = recorder.record(x, fingerprint);
-        opts.onRecord?.(r);
-      };
-      // off the forwarding path (another thread, or a later turn): the next chunk or request is never behind a fingerprint
-      if (!body) return void setImmediate(() => record(null));
-      capturer.capture(body, headers).then(record, (err: Error) => {
-        warn(`cachelens proxy: could not fingerprint ${req.method} ${pathname}: ${err.message}`);
-        record({ ok: false, note: 'fingerprint failed (see the proxy log)' });
+      const durationMs = performance.now() - t0;
+      // off the forwarding path (a later turn, then another thread): the response's last bytes have just been
+      // written and the client is reading them; joining 800 KB of body slices can wait for the next turn
+      setImmediate(() => {
+        const body = messages ? Buffer.concat(chunks) : null;
+        chunks.length = 0;
+        const x: Exchange = { start, method: req.method, path: pathname, messages, body, headers, status, note, tap: tapResult, apiRequestId, ttfbMs, durationMs };
+        const record = (fingerprint: Parameters<typeof recorder.record>[1]): void => {
+          const r = recorder.record(x, fingerprint);
+          opts.onRecord?.(r);
+        };
+        if (!body) return record(null);
+        // the body moves to the capture thread unless the store keeps it
+        capturer.capture(body, headers, !keepBodies).then(record, (err: Error) => {
+          warn(`cachelens proxy: could not fingerprint ${req.method} ${pathname}: ${err.message}`);
+          record({ ok: false, note: 'fingerprint failed (see the proxy log)' });
+        });
       });
     };
 
