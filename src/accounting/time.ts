@@ -85,15 +85,23 @@ export function createCalendar(tz: string): Calendar {
     return d!;
   };
   const periodCache: Record<PeriodKind, Map<number, string>> = { day: new Map(), week: new Map(), month: new Map() };
+  // the day of the last slot asked for: consecutive requests mostly fall in the same 15 minutes
+  let lastDaySlot = NaN;
+  let lastDay = '';
   const period = (ts: number, kind: PeriodKind): string => {
     // periods repeat for every request of a slot: format each slot's once
     const cache = periodCache[kind];
     const slot = Math.floor(ts / SLOT);
+    if (kind === 'day' && slot === lastDaySlot) return lastDay;
     let p = cache.get(slot);
     if (p === undefined) {
       const d = localDate(ts);
       p = kind === 'day' ? `${d.year}-${pad(d.month)}-${pad(d.day)}` : kind === 'month' ? `${d.year}-${pad(d.month)}` : isoWeek(d);
       cache.set(slot, p);
+    }
+    if (kind === 'day') {
+      lastDaySlot = slot;
+      lastDay = p;
     }
     return p;
   };

@@ -96,18 +96,26 @@ export function collectParts(ds: Dataset, waste: WasteLookup, firsts: readonly C
   const cal = ds.calendar;
   let w: Work | null = null;
   let last = '';
+  // consecutive requests mostly share their day, model and project: keep the last vector of each
+  let day: string | null = null, model: string | null = null, project: string | null = null;
+  let dayV: Sums = [], modelV: Sums = [], projectV: Sums = [];
   for (const p of ds.requests) {
     // requests come in time order, mostly a session at a time
     if (w === null || p.r.sessionId !== last) {
       last = p.r.sessionId;
       w = work(last);
+      day = model = project = null;
     }
-    const rebuild = waste.has(p.r.key);
+    const rebuild = waste.size > 0 && waste.has(p.r.key);
     const wasted = rebuild ? (waste.get(p.r.key) ?? 0) : 0;
     addTo(w.total, p, rebuild, wasted);
-    addTo(at(w.days, cal.day(p.r.timestamp)), p, rebuild, wasted);
-    addTo(at(w.models, p.r.model), p, rebuild, wasted);
-    addTo(at(w.projects, p.r.project), p, rebuild, wasted);
+    const d = cal.day(p.r.timestamp);
+    if (d !== day) dayV = at(w.days, (day = d));
+    addTo(dayV, p, rebuild, wasted);
+    if (p.r.model !== model) modelV = at(w.models, (model = p.r.model));
+    addTo(modelV, p, rebuild, wasted);
+    if (p.r.project !== project) projectV = at(w.projects, (project = p.r.project));
+    addTo(projectV, p, rebuild, wasted);
     if (p.costUSD === null) addTo(at(w.unpriced, p.r.model), p, false, 0);
   }
   for (const e of ds.apiErrors) {
