@@ -1,7 +1,9 @@
 // Human number formats for tables. JSON and CSV carry the exact values.
 import type { Cell } from './table.js';
 
-const INT = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+// made on first use: Intl starts ICU (~14 ms), and every command imports this module, most never format a number
+let intFormat: Intl.NumberFormat | null = null;
+const INT = { format: (v: number): string => (intFormat ??= new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 })).format(v) };
 
 export function int(v: Cell): string {
   return typeof v === 'number' ? INT.format(v) : v === null ? '–' : v;
