@@ -34,15 +34,13 @@ function codeCacheDir(): string {
 }
 
 /**
- * A bundle compiled with V8's code cache: a fresh process then skips most
- * compiling (~5 ms of a ~45 ms status-line call; ~10 ms of a ~100 ms warm
- * report). The cache is keyed by the bundle's size and mtime and Node's
- * version; a stale or rejected one is written anew after the run, when the
- * functions the run compiled are in it too. Any problem with the cache only
- * costs speed.
+ * The status line's bundle, compiled with V8's code cache: a fresh process
+ * then skips most compiling (~5 ms of a ~45 ms call). The cache is keyed by
+ * the bundle's size and mtime and Node's version; a stale or rejected one is
+ * written anew after the call. Any problem with the cache only costs speed.
  */
-function cachedBundle<T>(name: 'statusline' | 'program'): { mod: T; after: () => void } | null {
-  const file = path.join(__dirname, '..', 'bundle', `${name}.cjs`);
+function statuslineCached(): { mod: typeof Statusline; after: () => void } | null {
+  const file = path.join(__dirname, '..', 'bundle', 'statusline.cjs');
   let source: string;
   let st: import('node:fs').Stats;
   try {
@@ -51,7 +49,7 @@ function cachedBundle<T>(name: 'statusline' | 'program'): { mod: T; after: () =>
   } catch {
     return null;
   }
-  const cacheFile = path.join(codeCacheDir(), `${name}-${st.size}-${Math.trunc(st.mtimeMs)}-${process.version}.v8cache`);
+  const cacheFile = path.join(codeCacheDir(), `statusline-${st.size}-${Math.trunc(st.mtimeMs)}-${process.version}.v8cache`);
   let cached: Buffer | undefined;
   try {
     cached = fs.readFileSync(cacheFile);
@@ -61,7 +59,7 @@ function cachedBundle<T>(name: 'statusline' | 'program'): { mod: T; after: () =>
   const vm = require('node:vm') as typeof import('node:vm');
   const Module = require('node:module') as typeof import('node:module') & { wrap(code: string): string };
   const script = new vm.Script(Module.wrap(source), { filename: file, cachedData: cached });
-  const mod = { exports: {} as T };
+  const mod = { exports: {} as typeof Statusline };
   (script.runInThisContext() as (...a: unknown[]) => void)(mod.exports, Module.createRequire(file), mod, file, path.dirname(file));
   return {
     mod: mod.exports,
@@ -74,17 +72,17 @@ function cachedBundle<T>(name: 'statusline' | 'program'): { mod: T; after: () =>
         fs.renameSync(tmp, cacheFile);
         // caches of other builds or Node versions are of no further use
         for (const f of fs.readdirSync(path.dirname(cacheFile))) {
-          if (f.startsWith(`${name}-`) && f.endsWith('.v8cache') && f !== path.basename(cacheFile)) fs.rmSync(path.join(path.dirname(cacheFile), f), { force: true });
+          if (f.startsWith('statusline-') && f.endsWith('.v8cache') && f !== path.basename(cacheFile)) fs.rmSync(path.join(path.dirname(cacheFile), f), { force: true });
         }
       } catch {
-        /* a read-only cache dir: no code cache, the same output */
+        /* a read-only cache dir: no code cache, the same line */
       }
     },
   };
 }
 
 const fast = statuslineFormat(argv);
-const cachedLine = fast ? cachedBundle<typeof Statusline>('statusline') : null;
+const cachedLine = fast ? statuslineCached() : null;
 if (fast && cachedLine) {
   void cachedLine.mod.statuslineMain(fast.format).then(cachedLine.after);
 } else if (fast) {
@@ -92,13 +90,12 @@ if (fast && cachedLine) {
   if (statusline) void statusline.statuslineMain(fast.format);
   else void import('./main.js');
 } else {
-  const cachedProgram = cachedBundle<typeof Program>('program');
-  const program = cachedProgram?.mod ?? bundled<typeof Program>('program.cjs');
+  const program = bundled<typeof Program>('program.cjs');
   if (program) {
     // stdout closed early (e.g. `| head`): stop quietly
     process.stdout.on('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'EPIPE') process.exit(0);
     });
-    void program.main().then(() => cachedProgram?.after());
+    void program.main();
   } else void import('./main.js');
 }
