@@ -1,0 +1,43 @@
+// The package's bin (dist/cli/bin.cjs, CommonJS, requiring the bundled command
+// line) is what users run; the other CLI tests run dist/cli/main.js. Large
+// inputs take paths only the bin's bundle loads the same way a user gets them:
+// worker threads for the scan (store refresh) and the sink workers (report
+// without a store). Both must print what main.js prints.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { afterAll, describe, expect, it } from 'vitest';
+import { claudeHome, haveCli, haveSharedData, repoRoot, SKIP_NO_CLI, SKIP_NO_SHARED } from './oracle/cli.js';
+
+const bin = path.join(repoRoot, 'dist', 'cli', 'bin.cjs');
+const main = path.join(repoRoot, 'dist', 'cli', 'main.js');
+const ready = haveSharedData && haveCli && fs.existsSync(bin);
+if (!haveSharedData) console.warn(SKIP_NO_SHARED);
+else if (!haveCli) console.warn(SKIP_NO_CLI);
+const d = ready ? describe : describe.skip;
+
+const home = fs.mkdtempSync(path.join(os.tmpdir(), 'cachelens-bin-'));
+afterAll(() => fs.rmSync(home, { recursive: true, force: true }));
+
+function run(entry: string, args: string[]): unknown {
+  const env = { PATH: process.env.PATH, HOME: home, XDG_CACHE_HOME: path.join(home, 'cache'), XDG_DATA_HOME: path.join(home, 'data'), CLAUDE_CONFIG_DIR: claudeHome, NO_COLOR: '1', TZ: 'UTC' };
+  const r = spawnSync(process.execPath, [entry, 'report', '--json', ...args], { env, encoding: 'utf8', timeout: 120_000, maxBuffer: 64 << 20 });
+  expect(r.status, r.stderr).toBe(0);
+  const json = JSON.parse(r.stdout) as { scan: { elapsedMs?: number }; store?: unknown };
+  delete json.scan.elapsedMs;
+  return json;
+}
+
+d('the bin entry on a large input (worker threads)', () => {
+  it('report without a store prints what main.js prints', () => {
+    expect(run(bin, ['--no-store'])).toEqual(run(main, ['--no-store']));
+  });
+
+  it('report filling a new store, then re-run from it, prints what main.js prints', () => {
+    const viaBin = run(bin, ['--db', path.join(home, 'bin.db')]) as { totals: unknown };
+    const viaMain = run(main, ['--db', path.join(home, 'main.db')]) as { totals: unknown };
+    expect(viaBin.totals).toEqual(viaMain.totals);
+    expect((run(bin, ['--db', path.join(home, 'bin.db')]) as { totals: unknown }).totals).toEqual(viaMain.totals);
+  });
+});
