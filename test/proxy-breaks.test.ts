@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { ProxyFinding, ProxyRequestRecord } from '../src/domain/proxy.js';
 import { openSqliteStore } from '../src/store/sqlite.js';
 import { haveCli, runCli, SKIP_NO_CLI } from './oracle/cli.js';
@@ -11,6 +11,10 @@ import { haveCli, runCli, SKIP_NO_CLI } from './oracle/cli.js';
 if (!haveCli) console.warn(SKIP_NO_CLI);
 
 const SESSION = 'cccc2222-0000-4000-8000-000000000002';
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
 
 function line(id: string, ts: string, read: number, write: number): string {
   return JSON.stringify({
@@ -33,13 +37,19 @@ const record = (ts: string): ProxyRequestRecord => ({
   sessionId: SESSION, conversation: null, model: 'claude-sonnet-4-5', settings: null, blocks: null, usage: null, apiRequestId: null, ttfbMs: 1, durationMs: 2,
 });
 
+/** A transcript of three requests (c re-writes the prefix b wrote) in a temporary config dir, and a store path beside it. */
+function sessionTree(): { tmp: string; db: string } {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cachelens-proxy-breaks-'));
+  dirs.push(tmp);
+  const f = path.join(tmp, 'home', 'projects', 'p', `${SESSION}.jsonl`);
+  fs.mkdirSync(path.dirname(f), { recursive: true });
+  fs.writeFileSync(f, [line('a', '2026-03-02T10:00:00.000Z', 0, 20_000), line('b', '2026-03-02T10:00:30.000Z', 20_000, 1_000), line('c', '2026-03-02T10:01:05.000Z', 5_000, 17_000)].join('\n') + '\n');
+  return { tmp, db: path.join(tmp, 'c.db') };
+}
+
 (haveCli ? describe : describe.skip)('breaks with proxy findings', () => {
   it('joins a finding to its rebuild by request id, and lists the others apart', () => {
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cachelens-proxy-breaks-'));
-    const f = path.join(tmp, 'home', 'projects', 'p', `${SESSION}.jsonl`);
-    fs.mkdirSync(path.dirname(f), { recursive: true });
-    fs.writeFileSync(f, [line('a', '2026-03-02T10:00:00.000Z', 0, 20_000), line('b', '2026-03-02T10:00:30.000Z', 20_000, 1_000), line('c', '2026-03-02T10:01:05.000Z', 5_000, 17_000)].join('\n') + '\n');
-    const db = path.join(tmp, 'c.db');
+    const { tmp, db } = sessionTree();
     const store = openSqliteStore(db);
     store.proxyLog.add(record('2026-03-02T10:01:00.000Z'), finding({ apiRequestId: 'req_c' }), null);
     store.proxyLog.add(record('2026-03-02T10:30:00.000Z'), finding({ timestamp: '2026-03-02T10:30:00.000Z', sessionId: 'other', cause: 'tools-changed', detail: 'tools changed: tool added at block 13 (tools[12])' }), null);
@@ -58,11 +68,7 @@ const record = (ts: string): ProxyRequestRecord => ({
   });
 
   it('falls back to session and time when the request id is unknown', () => {
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cachelens-proxy-breaks-'));
-    const f = path.join(tmp, 'home', 'projects', 'p', `${SESSION}.jsonl`);
-    fs.mkdirSync(path.dirname(f), { recursive: true });
-    fs.writeFileSync(f, [line('a', '2026-03-02T10:00:00.000Z', 0, 20_000), line('b', '2026-03-02T10:00:30.000Z', 20_000, 1_000), line('c', '2026-03-02T10:01:05.000Z', 5_000, 17_000)].join('\n') + '\n');
-    const db = path.join(tmp, 'c.db');
+    const { tmp, db } = sessionTree();
     const store = openSqliteStore(db);
     store.proxyLog.add(record('2026-03-02T10:01:00.000Z'), finding({}), null);
     store.close();

@@ -75,19 +75,20 @@ export function sessionParts(ctx: PartsContext): { parts: SessionPart[]; recompu
 
 function compute(ctx: PartsContext, sessions: readonly string[] | null, levelsOf: (own: ConversationFirst[]) => StartLevels): { parts: SessionPart[]; levels: string } {
   const data = ctx.store.load(ctx.range, ctx.roots, sessions);
-  return datasetParts(prepareDataset(data, ctx.pricing, ctx.calendar, ctx.filters), ctx.pricing, levelsOf);
+  const { parts, levels } = datasetParts(prepareDataset(data, ctx.pricing, ctx.calendar, ctx.filters), ctx.pricing, levelsOf);
+  return { parts, levels: levelsKey(levels) };
 }
 
 /**
  * The parts of a prepared dataset, with the start levels `levelsOf` makes of
  * its conversations' first requests (by default: those levels alone).
  */
-export function datasetParts(ds: Dataset, pricing: Pricing, levelsOf: (own: ConversationFirst[]) => StartLevels = startLevelsOf): { parts: SessionPart[]; levels: string } {
+export function datasetParts(ds: Dataset, pricing: Pricing, levelsOf: (own: ConversationFirst[]) => StartLevels = startLevelsOf): { parts: SessionPart[]; levels: StartLevels } {
   let levels: StartLevels | null = null;
   const analysis = analyzeCache(ds, pricing, (conversations) => (levels = levelsOf(conversationFirsts(conversations))));
   // (analyzeCache calls it once, before judging any conversation)
   const firsts = conversationFirsts(analysis.conversations);
-  return { parts: collectParts(ds, wasteLookup(analysis), firsts), levels: levelsKey(levels ?? new Map()) };
+  return { parts: collectParts(ds, wasteLookup(analysis), firsts), levels: levels ?? new Map() };
 }
 
 /**
@@ -150,10 +151,7 @@ export async function coldParts(files: ScanFile[], input: PartsWorkerInput, pric
     const threads = Math.max(1, Math.min(cores, 8));
     const { scanWithSink } = await import('../scan/sink.js');
     const { result, counts } = await scanWithSink<SessionPart[], PartsWorkerInput>(files, { url: sinkUrl, extra: input }, scanUrl, { threads, events: false });
-    // a file split into ranges that could not be opened is reported by each of them: once is enough
-    const seen = new Set<string>();
-    const unreadableFiles = counts.issues.unreadableFiles.filter((u) => !seen.has(u.path) && Boolean(seen.add(u.path)));
-    const stats: ScanStats = { ...counts.issues, unreadableFiles, files: files.length, bytes: counts.bytes, usageLines: counts.usageLines, workers: threads, elapsedMs: performance.now() - started };
+    const stats: ScanStats = { ...counts.issues, files: files.length, bytes: counts.bytes, usageLines: counts.usageLines, workers: threads, elapsedMs: performance.now() - started };
     return { parts: result, stats };
   }
   const scan = await scanSessions(files, { events: false });

@@ -12,7 +12,7 @@ import type { ApiErrorRecord, ConversationEvent, ScanResult } from '../domain/ty
 import type { DiscoveredFile } from '../discover/index.js';
 import { bySession, finishCollected, mergeCollected, type Collected, type SessionRecords } from './collect.js';
 import { mergePacked, type PackedRecords } from './transfer.js';
-import { addFileEnds, addIssues, cancelWork, claimer, planItems, scanItemsInThread, type ScanInput, type WorkerInput } from './run.js';
+import { addFileEnds, addIssues, cancelWork, claimer, oncePerFile, planItems, replyOf, scanItemsInThread, type ScanInput, type WorkerInput } from './run.js';
 
 export { splitUsage } from './line.js';
 export type { SessionRecords } from './collect.js';
@@ -33,7 +33,8 @@ export interface ScanOptions {
 /** Below this much input, starting workers costs more than it saves. */
 const WORKER_THRESHOLD_BYTES = 24 << 20;
 
-interface WorkerReply {
+/** What a scan worker (worker.ts) posts. */
+export interface WorkerReply {
   packed: PackedRecords;
   apiErrors: ApiErrorRecord[];
   events: ConversationEvent[];
@@ -64,21 +65,7 @@ interface RunningWorker {
 function runWorker(Threads: typeof Worker, url: URL, input: WorkerInput): RunningWorker {
   const worker = new Threads(url, { workerData: input, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
   const running: RunningWorker = { worker, reply: Promise.resolve(null), cancelled: false };
-  running.reply = new Promise((resolve, reject) => {
-    let reply: WorkerReply | null = null;
-    worker.once('message', (m: WorkerReply) => {
-      reply = m;
-    });
-    worker.once('error', (err) => {
-      if (running.cancelled) resolve(null);
-      else reject(err);
-    });
-    worker.once('exit', (code) => {
-      if (reply) resolve(reply);
-      else if (running.cancelled) resolve(null);
-      else reject(new Error(`scan worker exited with code ${code} before replying`));
-    });
-  });
+  running.reply = replyOf<WorkerReply>(worker, 'scan worker', () => running.cancelled);
   return running;
 }
 
@@ -150,13 +137,7 @@ async function collectFiles(files: ScanFile[], opts: ScanOptions): Promise<{ col
     bytes += r.bytes;
     usageLines += r.usageLines;
   }
-  // a file split into ranges that could not be opened is reported by each of them: once is enough
-  const reported = new Set<string>();
-  issues.unreadableFiles = issues.unreadableFiles.filter((u) => {
-    if (reported.has(u.path)) return false;
-    reported.add(u.path);
-    return true;
-  });
+  oncePerFile(issues);
   return {
     collected,
     fileEnds,

@@ -1,6 +1,7 @@
 // Scans work items in this thread: the unit of work a worker runs. An item is
 // a whole file or, for a large file split across threads, one byte range of it.
 import { emptyIssues, type ScanIssues } from '../domain/types.js';
+import type { Worker } from 'node:worker_threads';
 import type { DiscoveredFile } from '../discover/index.js';
 import { emptyCollected, type Collected } from './collect.js';
 import { newScratch, scanFile } from './file.js';
@@ -38,6 +39,32 @@ export function addIssues(into: ScanIssues, from: ScanIssues): void {
   into.noTimestamp += from.noTimestamp;
   into.emptyFiles += from.emptyFiles;
   into.unreadableFiles.push(...from.unreadableFiles);
+}
+
+/** A file split into ranges that could not be opened is reported by each of them: keeps one report per file. */
+export function oncePerFile(issues: ScanIssues): void {
+  const seen = new Set<string>();
+  issues.unreadableFiles = issues.unreadableFiles.filter((u) => {
+    if (seen.has(u.path)) return false;
+    seen.add(u.path);
+    return true;
+  });
+}
+
+/** A worker's one message; null when `calledOff()` says it was called off before it started; else its failure. */
+export function replyOf<R>(worker: Worker, what: string, calledOff: () => boolean = () => false): Promise<R | null> {
+  return new Promise((resolve, reject) => {
+    let got: { m: R } | null = null;
+    worker.once('message', (m: R) => {
+      got = { m };
+    });
+    worker.once('error', (err) => (calledOff() ? resolve(null) : reject(err)));
+    worker.once('exit', (code) => {
+      if (got) resolve(got.m);
+      else if (calledOff()) resolve(null);
+      else reject(new Error(`${what} exited with code ${code} before replying`));
+    });
+  });
 }
 
 /** Adds (file, end offset) pairs to `into`, keeping the smallest offset of a file listed more than once. */

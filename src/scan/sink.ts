@@ -12,9 +12,9 @@
 import { parentPort, Worker, workerData } from 'node:worker_threads';
 import { emptyIssues, type ScanIssues, type ScanResult } from '../domain/types.js';
 import { bySession, mergeCollected, type SessionRecords } from './collect.js';
-import { addIssues, claimer, planItems, scanItemsInThread, startWork, type ScanInput, type WorkerInput } from './run.js';
+import { addIssues, claimer, oncePerFile, planItems, replyOf, scanItemsInThread, startWork, type ScanInput, type WorkerInput } from './run.js';
 import { mergePacked, type PackedRecords } from './transfer.js';
-import type { ScanFile } from './index.js';
+import type { ScanFile, WorkerReply } from './index.js';
 
 /** The sink's workerData: its share of the scan, and what its entry file needs besides. */
 interface SinkData<X> {
@@ -30,9 +30,6 @@ type ToSink = ({ kind: 'records' } & Records) | { kind: 'done' };
 /** Scan counts of one thread. */
 export type Counts = { issues: ScanIssues; bytes: number; usageLines: number };
 
-/** A scan worker's reply (scan/worker.ts). */
-type ScanReply = Records & Counts;
-
 /** The sink's reply: its entry's result and the sink's own counts. */
 type SinkReply<T> = { result: T } & Counts;
 
@@ -40,18 +37,6 @@ type SinkReply<T> = { result: T } & Counts;
 const SINK_YOUNG_MB = 8;
 /** Scan-only workers keep little: their young generation is smaller still. */
 const SCAN_YOUNG_MB = 4;
-
-/** A worker's one message, or its failure. */
-function replyOf<R>(worker: Worker, what: string): Promise<R> {
-  return new Promise((resolve, reject) => {
-    let got: { m: R } | null = null;
-    worker.once('message', (m: R) => {
-      got = { m };
-    });
-    worker.once('error', reject);
-    worker.once('exit', (code) => (got ? resolve(got.m) : reject(new Error(`${what} exited with code ${code} before replying`))));
-  });
-}
 
 /**
  * Main thread: scans `files` with `threads` worker threads, the sink at
@@ -73,6 +58,8 @@ export async function scanWithSink<T, X>(
   const data: SinkData<X> = { scan: input(1), extra: sink.extra };
   const sinkWorker = new Worker(sink.url, { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: SINK_YOUNG_MB } });
   const sinkDone = replyOf<SinkReply<T>>(sinkWorker, 'the worker reducing the records');
+  // awaited below; if a scan worker fails first, the sink's end (terminated in finally) must not become an unhandled rejection
+  sinkDone.catch(() => undefined);
   const scanners = Array.from({ length: threads - 1 }, (_, i) => new Worker(scanUrl, { workerData: input(i + 2), resourceLimits: { maxYoungGenerationSizeMb: SCAN_YOUNG_MB } }));
   const counts: Counts = { issues: emptyIssues(), bytes: 0, usageLines: 0 };
   const add = (c: Counts): void => {
@@ -83,15 +70,16 @@ export async function scanWithSink<T, X>(
   try {
     await Promise.all(
       scanners.map(async (w) => {
-        const r = await replyOf<ScanReply>(w, 'a scan worker');
+        const r = (await replyOf<WorkerReply>(w, 'a scan worker'))!;
         const msg: ToSink = { kind: 'records', packed: r.packed, apiErrors: r.apiErrors, events: r.events };
         sinkWorker.postMessage(msg, [r.packed.nums.buffer as ArrayBuffer, r.packed.refs.buffer as ArrayBuffer, r.packed.starts.buffer as ArrayBuffer]);
         add(r);
       }),
     );
     sinkWorker.postMessage({ kind: 'done' } satisfies ToSink);
-    const s = await sinkDone;
+    const s = (await sinkDone)!;
     add(s);
+    oncePerFile(counts.issues);
     return { result: s.result, counts };
   } finally {
     for (const w of [sinkWorker, ...scanners]) void w.terminate();
