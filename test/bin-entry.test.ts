@@ -21,7 +21,8 @@ const home = fs.mkdtempSync(path.join(os.tmpdir(), 'cachelens-bin-'));
 afterAll(() => fs.rmSync(home, { recursive: true, force: true }));
 
 function run(entry: string, args: string[]): unknown {
-  const env = { PATH: process.env.PATH, HOME: home, XDG_CACHE_HOME: path.join(home, 'cache'), XDG_DATA_HOME: path.join(home, 'data'), CLAUDE_CONFIG_DIR: claudeHome, NO_COLOR: '1', TZ: 'UTC' };
+  // the store is filled by the run itself (a first run over this much would fill it in the background)
+  const env = { PATH: process.env.PATH, HOME: home, XDG_CACHE_HOME: path.join(home, 'cache'), XDG_DATA_HOME: path.join(home, 'data'), CLAUDE_CONFIG_DIR: claudeHome, NO_COLOR: '1', TZ: 'UTC', CACHELENS_BACKGROUND_INDEX: '0' };
   const r = spawnSync(process.execPath, [entry, 'report', '--json', ...args], { env, encoding: 'utf8', timeout: 120_000, maxBuffer: 64 << 20 });
   expect(r.status, r.stderr).toBe(0);
   const json = JSON.parse(r.stdout) as { scan: { elapsedMs?: number }; store?: unknown };

@@ -70,7 +70,8 @@ export async function run(ctx) {
   if (!fs.existsSync(CHROMIUM)) return { markdown: `## ${title}\n\nNo chromium at ${CHROMIUM}: not measured.\n`, failed: false, results: {} };
   const { chromium } = await import('playwright-core');
   const corpus = ctx.corpus();
-  const env = { CLAUDE_CONFIG_DIR: corpus.dir };
+  // the report runs fill the store themselves, as the dashboard does (a first report would fill it in the background)
+  const env = { CLAUDE_CONFIG_DIR: corpus.dir, CACHELENS_BACKGROUND_INDEX: '0' };
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
   const db = path.join(WORK_DIR, 'dashboard-bench.db');
   const freshDb = () => {

@@ -34,7 +34,8 @@ async function syncRows(ctx, base, cl, opts) {
   const corpus = ctx.corpus();
   const db = path.join(WORK_DIR, 'team-sync.db');
   for (const f of [db, `${db}-wal`, `${db}-shm`]) fs.rmSync(f, { force: true });
-  const built = measure(process.execPath, [cl.main, 'report', '--json', '--db', db], { env: { CLAUDE_CONFIG_DIR: corpus.dir } });
+  // filled by this run itself, not by a background indexer the sync would race
+  const built = measure(process.execPath, [cl.main, 'report', '--json', '--db', db], { env: { CLAUDE_CONFIG_DIR: corpus.dir, CACHELENS_BACKGROUND_INDEX: '0' } });
   if (built.status !== 0) return { rows: [], failed: true };
   const rows = [];
   let failed = false;

@@ -50,6 +50,7 @@ async function emit<R>(
     cacheKey: cacheable ? { command, options, format, width: Number.isFinite(width) ? width : null, colored } : null,
     build: async (l) => print(await makeReport(l)),
     buildFromParts: makeFromParts && (async (p) => print(await makeFromParts(p))),
+    background: true,
   });
   noteNotFound(notFound);
   process.stdout.write(output);

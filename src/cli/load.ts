@@ -15,6 +15,7 @@ import { promptCacheLog } from '../live/state.js';
 import { parseCcReports } from '../store/cc-reports.js';
 import { openSqliteStore, StoreVersionError, type SqliteStore } from '../store/sqlite.js';
 import { refreshStore } from '../store/refresh.js';
+import { backgroundMinBytes, isIndexChild, startIndexer, takeLock, unreadBytes } from './background-index.js';
 import { CliError } from './errors.js';
 import type { PartsLoaded } from './parts.js';
 
@@ -82,6 +83,12 @@ export interface OutputSpec {
    * run after an append then recomputes only the sessions that changed.
    */
   buildFromParts?: (loaded: PartsLoaded) => string | Promise<string>;
+  /**
+   * A one-shot command: when the store has much to read (a first run), it may
+   * answer from the transcripts directly and fill the store in a detached
+   * copy of itself (background-index.ts).
+   */
+  background?: boolean;
 }
 
 /** `events`: also read conversation events (compaction, commands); costs extra passes over the bytes. */
@@ -170,9 +177,39 @@ export async function produce(opts: CommonOptions, version: string, needs: { eve
     const data = await loadTeamData(opts.from, { from, to });
     return { output: await spec.build(await finish(data, stats, [redactUrl(opts.from)], false, null, null)), notFound: null };
   }
+  // the transcripts read now, without the store
+  const direct = async (): Promise<{ output: string; notFound: string[] | null }> => {
+    if (spec.buildFromParts) {
+      // the overview from per-session parts, made a session's records at a time (in worker threads for a large input)
+      const cal = calendarOf();
+      const pricing = await getPricing();
+      const [{ coldParts }, { mergeParts }] = await Promise.all([import('./parts.js'), import('../report/parts.js')]);
+      const { parts, stats } = await coldParts(files, { tz, filters, pricingFile: overrideFile }, pricing, cal);
+      const range = { from: since ? cal.startOfDay(since) : null, to: until ? cal.startOfDay(nextDay(until)) : null };
+      return { output: await spec.buildFromParts({ merged: mergeParts(parts), pricing, meta: metaOf(stats, dirs.projectsDirs, false, null), range }), notFound: null };
+    }
+    const { scanFiles } = await import('../scan/index.js');
+    const scan = await scanFiles(files, { events: needs.events === true });
+    return { output: await spec.build(await finish(scan, scan.stats, dirs.projectsDirs, false, null, null, readCcLog())), notFound: null };
+  };
   if (opts.store !== false) {
-    const store = openStore(storePath(opts));
+    const db = storePath(opts);
+    // the detached indexer of a first run (background-index.ts): one at a time
+    const unlock = isIndexChild() ? takeLock(db) : null;
+    if (isIndexChild() && !unlock) return { output: '', notFound: null };
+    const store = openStore(db);
     try {
+      const minBytes = spec.background && !isIndexChild() ? backgroundMinBytes() : null;
+      const unread = minBytes === null ? 0 : unreadBytes(files, store.files());
+      if (minBytes !== null && unread > 0 && unread >= minBytes) {
+        // much to read into the store: answer from the transcripts now, fill the store in the background
+        store.close();
+        const answer = await direct();
+        // started once this run's work is done: both would share the cores
+        const pid = startIndexer(db);
+        process.stderr.write(`cachelens: read the transcripts directly; the store is being filled in the background${pid ? ` (pid ${pid})` : ''}, so later runs are quick.\n`);
+        return answer;
+      }
       const refresh = files.length > 0 ? await refreshStore(store, files, (f) => f.root) : null;
       store.ccReports.ingest(promptCacheLog(process.env));
       if (overrideFile) await getPricing(); // a bad --pricing file fails before a cached output is printed
@@ -217,21 +254,9 @@ export async function produce(opts: CommonOptions, version: string, needs: { eve
       }
     } finally {
       store.close();
+      unlock?.();
     }
-  } else if (files.length > 0) {
-    if (spec.buildFromParts) {
-      // the overview from per-session parts, made a session's records at a time (in worker threads for a large input)
-      const cal = calendarOf();
-      const pricing = await getPricing();
-      const [{ coldParts }, { mergeParts }] = await Promise.all([import('./parts.js'), import('../report/parts.js')]);
-      const { parts, stats } = await coldParts(files, { tz, filters, pricingFile: overrideFile }, pricing, cal);
-      const range = { from: since ? cal.startOfDay(since) : null, to: until ? cal.startOfDay(nextDay(until)) : null };
-      return { output: await spec.buildFromParts({ merged: mergeParts(parts), pricing, meta: metaOf(stats, dirs.projectsDirs, false, null), range }), notFound: null };
-    }
-    const { scanFiles } = await import('../scan/index.js');
-    const scan = await scanFiles(files, { events: needs.events === true });
-    return { output: await spec.build(await finish(scan, scan.stats, dirs.projectsDirs, false, null, null, readCcLog())), notFound: null };
-  }
+  } else if (files.length > 0) return direct();
   // nothing found anywhere: the demo, scanned directly (never stored)
   const demoDir = await ensureDemoDir(version);
   const d = resolveConfigDirs({ dirs: [demoDir] });

@@ -12,3 +12,7 @@ process.env.XDG_STATE_HOME = path.join(sandbox, '.local', 'state');
 delete process.env.CLAUDE_CONFIG_DIR;
 process.env.TZ = 'UTC';
 process.env.NO_COLOR = '1';
+// A first run over a large tree (the shared corpus) would answer directly and
+// fill the store in a detached process; tests that check the store want it
+// filled by the run itself. test/background-index.test.ts turns it back on.
+process.env.CACHELENS_BACKGROUND_INDEX = '0';
