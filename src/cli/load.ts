@@ -183,10 +183,10 @@ export async function produce(opts: CommonOptions, version: string, needs: { eve
       // the overview from per-session parts, made a session's records at a time (in worker threads for a large input)
       const cal = calendarOf();
       const pricing = await getPricing();
-      const [{ coldParts }, { mergeParts }] = await Promise.all([import('./parts.js'), import('../report/parts.js')]);
-      const { parts, stats } = await coldParts(files, { tz, filters, pricingFile: overrideFile }, pricing, cal);
+      const { coldParts } = await import('./parts.js');
+      const { merged, stats } = await coldParts(files, { tz, filters, pricingFile: overrideFile }, pricing, cal);
       const range = { from: since ? cal.startOfDay(since) : null, to: until ? cal.startOfDay(nextDay(until)) : null };
-      return { output: await spec.buildFromParts({ merged: mergeParts(parts), pricing, meta: metaOf(stats, dirs.projectsDirs, false, null), range }), notFound: null };
+      return { output: await spec.buildFromParts({ merged, pricing, meta: metaOf(stats, dirs.projectsDirs, false, null), range }), notFound: null };
     }
     const { scanFiles } = await import('../scan/index.js');
     const scan = await scanFiles(files, { events: needs.events === true });

@@ -1,9 +1,11 @@
 // Worker entry of a large cold report (coldParts in parts.ts): the sink of
 // the scan (scan/sink.ts) reduces every record to the overview's per-session
-// parts, a session at a time, with a bounded young generation; only the
-// parts go back to the main thread.
+// parts, a session at a time, with a bounded young generation, and merges
+// them; only the merged sums go back to the main thread (a few hundred groups
+// instead of a part per session to copy and merge there).
 import { createCalendar, type Filters } from '../accounting/index.js';
 import { loadPricing } from '../pricing/index.js';
+import { mergeParts } from '../report/parts.js';
 import { sinkReply, sinkScan } from '../scan/sink.js';
 import { scanParts } from './parts.js';
 
@@ -18,7 +20,7 @@ export interface PartsWorkerInput {
 async function main(): Promise<void> {
   const { records, extra, own } = await sinkScan<PartsWorkerInput>();
   const pricing = loadPricing(extra.pricingFile ? { overrideFile: extra.pricingFile } : {});
-  sinkReply(scanParts(records, pricing, createCalendar(extra.tz), extra.filters), own);
+  sinkReply(mergeParts(scanParts(records, pricing, createCalendar(extra.tz), extra.filters)), own);
 }
 
 // an error becomes the worker's 'error' event, which fails the report on the main thread

@@ -6,7 +6,7 @@ import { prepareDataset, type Calendar, type Dataset, type Filters } from '../ac
 import { analyzeCache, conversationFirsts, startLevelsOf, wasteLookup, type ConversationFirst, type StartLevels } from '../cache/index.js';
 import type { Pricing } from '../pricing/index.js';
 import type { ReportMeta } from '../report/meta.js';
-import { collectParts, decodeParts, encodeParts, type MergedParts, type SessionPart } from '../report/parts.js';
+import { collectParts, decodeParts, encodeParts, mergeParts, type MergedParts, type SessionPart } from '../report/parts.js';
 import type { SqliteStore } from '../store/sqlite.js';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -138,8 +138,8 @@ function sinkMinBytes(): number {
   return Number.isFinite(n) && n >= 0 ? n : SINK_MIN_BYTES;
 }
 
-/** The overview's parts of transcripts read now (no store): in worker threads for a large input, else here. */
-export async function coldParts(files: ScanFile[], input: PartsWorkerInput, pricing: Pricing, calendar: Calendar): Promise<{ parts: SessionPart[]; stats: ScanStats }> {
+/** The overview's parts of transcripts read now (no store), merged: in worker threads for a large input, else here. */
+export async function coldParts(files: ScanFile[], input: PartsWorkerInput, pricing: Pricing, calendar: Calendar): Promise<{ merged: MergedParts; stats: ScanStats }> {
   const started = performance.now();
   const bytes = files.reduce((n, f) => n + f.size, 0);
   const { scanSessions, workerUrl } = await import('../scan/index.js');
@@ -150,10 +150,10 @@ export async function coldParts(files: ScanFile[], input: PartsWorkerInput, pric
     const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
     const threads = Math.max(1, Math.min(cores, 8));
     const { scanWithSink } = await import('../scan/sink.js');
-    const { result, counts } = await scanWithSink<SessionPart[], PartsWorkerInput>(files, { url: sinkUrl, extra: input }, scanUrl, { threads, events: false });
+    const { result, counts } = await scanWithSink<MergedParts, PartsWorkerInput>(files, { url: sinkUrl, extra: input }, scanUrl, { threads, events: false });
     const stats: ScanStats = { ...counts.issues, files: files.length, bytes: counts.bytes, usageLines: counts.usageLines, workers: threads, elapsedMs: performance.now() - started };
-    return { parts: result, stats };
+    return { merged: result, stats };
   }
   const scan = await scanSessions(files, { events: false });
-  return { parts: scanParts(scan, pricing, calendar, input.filters), stats: scan.stats };
+  return { merged: mergeParts(scanParts(scan, pricing, calendar, input.filters)), stats: scan.stats };
 }
