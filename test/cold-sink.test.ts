@@ -60,7 +60,7 @@ d('the cold report in worker threads (sink)', () => {
     expect(a.scan['emptyFiles']).toBe(1);
   });
 
-  it('gives the same parts with more scan workers than cores', async () => {
+  it('gives the same merged parts with more scan workers than cores', async () => {
     type Sink = typeof import('../src/scan/sink.js');
     type Scan = typeof import('../src/scan/index.js');
     type Discover = typeof import('../src/discover/index.js');
@@ -70,8 +70,10 @@ d('the cold report in worker threads (sink)', () => {
     const files = discoverFiles([path.join(claudeHome, 'projects')]);
     const sink = { url: pathToFileURL(path.join(repoRoot, 'dist', 'bundle', 'parts-worker.cjs')), extra: { tz: 'UTC', filters: { since: null, until: null, project: null, model: null } } };
     const runs = [];
-    for (const threads of [1, 2, 4]) runs.push(await scanWithSink<unknown[], typeof sink.extra>(files, sink, workerUrl()!, { threads, events: false }));
-    expect(runs[0]!.result.length).toBeGreaterThan(100);
+    type Merged = import('../src/report/parts.js').MergedParts;
+    for (const threads of [1, 2, 4]) runs.push(await scanWithSink<Merged, typeof sink.extra>(files, sink, workerUrl()!, { threads, events: false }));
+    // the merged sums of every session
+    expect(runs[0]!.result.total.sessions.size).toBeGreaterThan(100);
     for (const r of runs.slice(1)) {
       expect(r.result).toEqual(runs[0]!.result);
       expect(r.counts).toEqual(runs[0]!.counts);
