@@ -119,6 +119,17 @@ d('first run in the background', () => {
     expect(json(['report', '--db', db]).store!.filesRead).toBe(0);
   });
 
+  it('still answers when the indexer cannot be started', () => {
+    const db = path.join(root, 'f.db');
+    fs.mkdirSync(`${lockPath(db)}.log`, { recursive: true }); // the indexer's log cannot be opened
+    const r = run(['report', '--json', '--db', db]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/could not start filling the store in the background: EISDIR/);
+    const j = JSON.parse(r.stdout) as Json;
+    delete j.scan.elapsedMs;
+    expect(j).toEqual(json(['report', '--no-store']));
+  });
+
   it('CACHELENS_BACKGROUND_INDEX=0 fills the store in the run itself', () => {
     const db = path.join(root, 'e.db');
     const r = json(['report', '--db', db], { CACHELENS_BACKGROUND_INDEX: '0' });

@@ -206,8 +206,13 @@ export async function produce(opts: CommonOptions, version: string, needs: { eve
         store.close();
         const answer = await direct();
         // started once this run's work is done: both would share the cores
-        const pid = startIndexer(db);
-        process.stderr.write(`cachelens: read the transcripts directly; the store is being filled in the background${pid ? ` (pid ${pid})` : ''}, so later runs are quick.\n`);
+        try {
+          const pid = startIndexer(db);
+          process.stderr.write(`cachelens: read the transcripts directly; the store is being filled in the background${pid ? ` (pid ${pid})` : ''}, so later runs are quick.\n`);
+        } catch (err) {
+          // the answer stands; the next run tries again
+          process.stderr.write(`cachelens: read the transcripts directly; could not start filling the store in the background: ${(err as Error).message}\n`);
+        }
         return answer;
       }
       const refresh = files.length > 0 ? await refreshStore(store, files, (f) => f.root) : null;
