@@ -17,8 +17,12 @@ import type { FileState } from '../store/sqlite.js';
 export const CHILD_ENV = 'CACHELENS_INDEX_CHILD';
 /** Unread bytes from which a one-shot command indexes in the background (CACHELENS_BACKGROUND_INDEX_BYTES overrides it; 0 = always). */
 const DEFAULT_MIN_BYTES = 64 << 20;
-/** A lock older than this is stale whatever its pid says (pids are reused). */
-const STALE_MS = 15 * 60_000;
+/**
+ * A lock older than this is stale whatever its pid says (pids are reused).
+ * Long enough for any history to be indexed: a second indexer beside a slow
+ * first one would only repeat its work (the store's merges are idempotent).
+ */
+const STALE_MS = 2 * 3600_000;
 
 export function isIndexChild(env: NodeJS.ProcessEnv = process.env): boolean {
   return env[CHILD_ENV] === '1';
