@@ -3,6 +3,7 @@
 // each file short; the code is skim.ts's walk, as it was in fast.ts.
 import { K_NUM, K_OBJ, keyEquals, keyHash, KEY_MAYBE, L, MAX_KEY, type SliceBuffer, V_DSTR, V_FALSE, V_NONE, V_NULL, V_NUM, V_OBJ, V_STR, V_TRUE } from './_layout.js';
 import { BACKSLASHES, dataView, HIGHS, ONES, plainAscii, plainStringEnd, QUOTES, skipString, skipValue, skipWs } from './skim.js';
+import type { WasmWalk } from './_wasm.js';
 
 const QUOTE = 34;
 const BACKSLASH = 92;
@@ -20,13 +21,29 @@ function isWs(c: number | undefined): boolean {
 /** The slots of the line being decoded, and the walk that fills them. */
 export class SlotWalker {
   protected gen = 0;
-  protected readonly seen = new Int32Array(L.n);
-  protected readonly vt = new Uint8Array(L.n);
-  protected readonly vs = new Int32Array(L.n);
-  protected readonly ve = new Int32Array(L.n);
-  protected readonly num = new Float64Array(L.n);
+  // the slots: typed arrays of their own, or views on the memory of a WebAssembly walk (bindSlots)
+  protected seen = new Int32Array(L.n);
+  protected vt = new Uint8Array(L.n);
+  protected vs = new Int32Array(L.n);
+  protected ve = new Int32Array(L.n);
+  protected num = new Float64Array(L.n);
   protected readonly strs: (string | null)[] = new Array<string | null>(L.n).fill(null);
   protected buf: Buffer = Buffer.alloc(0);
+  /** the WebAssembly walk whose memory holds the slots, and the memory the views were made on */
+  protected wasm: WasmWalk | null = null;
+  protected boundTo: ArrayBufferLike | null = null;
+
+  /** Puts the slots in the walk's memory (again after the memory grew: growing detaches views). */
+  protected bindSlots(w: WasmWalk): void {
+    const mem = w.memory.buffer;
+    this.seen = new Int32Array(mem, w.seenOff, L.n);
+    this.vt = new Uint8Array(mem, w.vtOff, L.n);
+    this.vs = new Int32Array(mem, w.vsOff, L.n);
+    this.ve = new Int32Array(mem, w.veOff, L.n);
+    this.num = new Float64Array(mem, w.numOff, L.n);
+    this.wasm = w;
+    this.boundTo = mem;
+  }
 
   // --- the walk: skim.ts's skimCompiled, writing slots instead of objects ---
 

@@ -2,6 +2,7 @@
 // (anything but FALLBACK) it must answer exactly what the generic decoder
 // (line.ts) answers for the same bytes. Checked on real lines, on hand-made
 // adversarial lines and on many random corruptions of real lines.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +10,9 @@ import { describe, expect, it } from 'vitest';
 import { emptyCollected, requestRecords } from './collect.js';
 import { addFast } from './collect.js';
 import { FALLBACK, FastDecoder, parseTimestamp, R_API_ERROR, R_EVENT, R_NO_MESSAGE_ID, R_NO_TIMESTAMP, R_NONE, R_SYNTHETIC, R_USAGE } from './fast.js';
+import { newScratch } from './file.js';
 import { decodeLine, type LineContext, type LineOutcome } from './line.js';
+import { growWasmBuffer } from './_wasm.js';
 import { SkimError } from './skim.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -81,11 +84,35 @@ interface Tally {
   fast: number;
 }
 
+/**
+ * The decoders under test: the JS walk (a plain buffer), and the WebAssembly
+ * walk (walk.wat) for lines placed in its read buffer, with the JS walk for
+ * what it leaves. Both must answer as the generic decoder.
+ */
+type Mode = 'js' | 'wasm';
+const MODES: Mode[] = ['js', 'wasm'];
+
+function decoderFor(mode: Mode): { d: FastDecoder; place: (b: Buffer) => Buffer } {
+  if (mode === 'js') return { d: new FastDecoder(), place: (b) => b };
+  const scratch = newScratch(1 << 16);
+  if (!scratch.walk) throw new Error('no WebAssembly walk here');
+  return {
+    d: scratch.decoder,
+    place: (b) => {
+      // the lines in the scan's read buffer (grown when a line needs it), at an odd offset
+      if (b.length + 3 > scratch.buf.length) scratch.buf = growWasmBuffer(scratch.walk!, b.length + 3);
+      b.copy(scratch.buf, 3);
+      return scratch.buf.subarray(3, 3 + b.length);
+    },
+  };
+}
+
 /** Checks one line; returns whether the fast decoder answered. */
-function check(d: FastDecoder, text: string | Buffer, tally: Tally): void {
+function check(dec: { d: FastDecoder; place: (b: Buffer) => Buffer }, text: string | Buffer, tally: Tally): void {
+  const d = dec.d;
   // pad on both sides so that reads past the line would show
   const body = typeof text === 'string' ? Buffer.from(text) : text;
-  const buf = Buffer.concat([Buffer.from('{"x":1}\n'), body, Buffer.from('\n{"y":"}"}')]);
+  const buf = dec.place(Buffer.concat([Buffer.from('{"x":1}\n'), body, Buffer.from('\n{"y":"}"}')]));
   const s = 8;
   const t = 8 + body.length;
   if (t === s) return;
@@ -161,11 +188,13 @@ function line(over: Record<string, unknown> = {}, message: Record<string, unknow
   });
 }
 
-describe('fast decoder', () => {
+describe.each(MODES)('fast decoder (%s walk)', (mode) => {
   it('reads a plain assistant line without falling back', () => {
-    const d = new FastDecoder();
-    const buf = Buffer.from(line());
+    const dec = decoderFor(mode);
+    const d = dec.d;
+    const buf = dec.place(Buffer.from(line()));
     expect(d.decode(buf, 0, buf.length, ctx, false)).toBe(R_USAGE);
+    expect(d.walkedInWasm).toBe(mode === 'wasm' ? 1 : 0);
     expect(d.messageId()).toBe('msg_01JTYeTNdx3Cxj5p84DbzvX8');
     expect(d.requestId()).toBe('req_011CTmASeVdRncP2oV9M3Eo2');
     expect([d.input, d.cacheWrite5m, d.cacheWrite1h, d.cacheRead, d.output]).toEqual([4, 14202, 0, 5161, 1]);
@@ -173,7 +202,7 @@ describe('fast decoder', () => {
   });
 
   it('answers as the generic decoder on adversarial lines', () => {
-    const d = new FastDecoder();
+    const d = decoderFor(mode);
     const tally = { lines: 0, fast: 0 };
     const fakeUsage = '{"type":"assistant","message":{"id":"msg_fake","usage":{"input_tokens":5,"output_tokens":999}},"requestId":"req_fake"}';
     const cases: string[] = [
@@ -272,16 +301,48 @@ describe('fast decoder', () => {
     expect(tally.fast).toBeGreaterThan(tally.lines / 2);
   });
 
+  it('answers as the generic decoder with escapes, quotes and brackets at every offset', () => {
+    const d = decoderFor(mode);
+    const tally = { lines: 0, fast: 0 };
+    for (let k = 0; k < 140; k++) {
+      for (let run = 1; run <= 4; run++) {
+        const text = 'a'.repeat(k) + '\\'.repeat(run) + '"}]{[' + 'b'.repeat(k % 17) + '\\';
+        check(d, line({}, { content: [{ type: 'text', text }] }), tally);
+        check(d, line({ zz: text, ['k'.repeat(k)]: 1 }), tally);
+        check(d, line({ cwd: text }), tally);
+        // a backslash outside any string (not JSON), k bytes into the content
+        const bad = line({}, { content: [{ type: 'text', text: 'x'.repeat(k) }] }).replace('"x', '\\"x');
+        check(d, bad, tally);
+      }
+    }
+    expect(tally.fast).toBeGreaterThan(tally.lines / 2);
+  });
+
+  it('reads a line that ends where the read buffer ends', () => {
+    if (mode !== 'wasm') return;
+    const scratch = newScratch(1 << 16);
+    const body = Buffer.from(line({}, { content: [{ type: 'text', text: 'q\\"'.repeat(50) }] }));
+    const b = scratch.buf;
+    const at = b.length - body.length;
+    b.fill(0x7d); // closing brackets everywhere a walk could wrongly look
+    body.copy(b, at);
+    expect(scratch.decoder.decode(b, at, b.length, ctx, false)).toBe(R_USAGE);
+    expect(scratch.decoder.walkedInWasm).toBe(1);
+    expect(scratch.decoder.output).toBe(1);
+  });
+
   (haveShared ? it : it.skip)('answers as the generic decoder on every marked real line, and falls back on almost none', () => {
-    const d = new FastDecoder();
+    const d = decoderFor(mode);
     const tally = { lines: 0, fast: 0 };
     for (const l of realMarkedLines(Infinity)) check(d, l, tally);
     expect(tally.lines).toBeGreaterThan(1000);
     expect(tally.fast / tally.lines).toBeGreaterThan(0.99);
+    // the WebAssembly walk reads almost all of them itself
+    if (mode === 'wasm') expect(d.d.walkedInWasm / tally.lines).toBeGreaterThan(0.99);
   });
 
   (haveShared ? it : it.skip)('answers as the generic decoder on random corruptions of real lines', () => {
-    const d = new FastDecoder();
+    const d = decoderFor(mode);
     const tally = { lines: 0, fast: 0 };
     const rand = rng(20261122);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
@@ -375,5 +436,12 @@ describe('request table', () => {
       [Date.parse('2026-01-01T00:00:01.000Z'), ctx.file, 200],
       [Date.parse('2026-01-01T00:00:04.000Z'), ctx.file, 400],
     ]);
+  });
+});
+
+describe('walk.wat', () => {
+  it('is what _walk-wasm.ts holds (scripts/build-wasm.mjs --check)', () => {
+    const r = spawnSync(process.execPath, [path.join(repoRoot, 'scripts', 'build-wasm.mjs'), '--check'], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
   });
 });

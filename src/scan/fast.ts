@@ -16,6 +16,7 @@
 import { ASSISTANT, AGENT_PROGRESS, L, type MessageSlots, PROGRESS, PROGRESS_MESSAGE, S_AGENT, S_API_ERROR, S_CWD, S_DATA, S_DATA_AGENT, S_DATA_MESSAGE, S_DATA_REQUEST, S_DATA_TIMESTAMP, S_DATA_TYPE, S_ERROR, S_REQUEST, S_SESSION, S_SIDECHAIN, S_TIMESTAMP, S_TYPE, S_VERSION, type SliceBuffer, SYNTHETIC, TOP_MESSAGE, V_DSTR, V_FALSE, V_NONE, V_NULL, V_NUM, V_OBJ, V_STR, V_TRUE } from './_layout.js';
 import { parseTimestamp } from './_timestamp.js';
 import { SlotWalker } from './_walk.js';
+import type { WasmWalk } from './_wasm.js';
 import { eventOutcome, type LineContext, type LineOutcome } from './line.js';
 import { SkimError, skipWs, type Skimmed } from './skim.js';
 
@@ -64,6 +65,22 @@ export class FastDecoder extends SlotWalker {
   private agentKind = AGENT_NONE;
   /** the outcome of an R_EVENT line */
   event: LineOutcome | null = null;
+  /** lines the WebAssembly walk read (the rest, the JS walk): for tests and profiles */
+  walkedInWasm = 0;
+
+  /** `walk`: read buffers in its memory are walked there (scan/_wasm.ts); others, and what it leaves, in JS. */
+  constructor(walk: WasmWalk | null = null) {
+    super();
+    if (walk) this.bindSlots(walk);
+  }
+
+  private nextGen(): number {
+    if (++this.gen === 0x3fffffff) {
+      this.gen = 1;
+      this.seen.fill(0);
+    }
+    return this.gen;
+  }
 
   /**
    * Decodes the line [s, t) (trimmed, non-empty). Returns FALLBACK when the
@@ -71,16 +88,27 @@ export class FastDecoder extends SlotWalker {
    */
   decode(buf: Buffer, s: number, t: number, ctx: LineContext, events: boolean): number {
     this.buf = buf;
-    if (++this.gen === 0x3fffffff) {
-      this.gen = 1;
-      this.seen.fill(0);
+    let next = -1;
+    const w = this.wasm;
+    if (w !== null && buf.buffer === w.memory.buffer) {
+      // a read buffer in the walk's memory: walked there, the JS walk deciding what it leaves
+      if (this.boundTo !== buf.buffer) this.bindSlots(w);
+      const base = buf.byteOffset;
+      next = w.decode(s + base, t + base, this.nextGen(), base);
+      if (next >= 0) {
+        next -= base;
+        this.walkedInWasm++;
+      }
     }
-    let next: number;
-    try {
-      next = this.object(buf, s, t, 0);
-    } catch (err) {
-      if (err instanceof SkimError) return FALLBACK;
-      throw err;
+    if (next < 0) {
+      // (a new generation: what the WebAssembly walk marked before it gave up is not this walk's)
+      this.nextGen();
+      try {
+        next = this.object(buf, s, t, 0);
+      } catch (err) {
+        if (err instanceof SkimError) return FALLBACK;
+        throw err;
+      }
     }
     if (next < 0) return FALLBACK;
     // more than one object on the line: the generic decoder reads them all

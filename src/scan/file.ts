@@ -8,6 +8,7 @@ import { addFast, addOutcome, type Collected } from './collect.js';
 import { FALLBACK, FastDecoder, R_API_ERROR, R_EVENT, R_NO_MESSAGE_ID, R_NO_TIMESTAMP, R_SYNTHETIC, R_USAGE } from './fast.js';
 import { decodeLine, type LineContext, type LineOutcome } from './line.js';
 import { SkimError } from './skim.js';
+import { growWasmBuffer, wasmBuffer, type WasmWalk } from './_wasm.js';
 
 /**
  * Byte sequences that pick the lines worth decoding. Each is short and starts
@@ -32,6 +33,8 @@ const RBRACE = 125;
 export interface ScanScratch {
   buf: Buffer;
   decoder: FastDecoder;
+  /** the WebAssembly walk whose memory holds `buf` (null: a plain buffer, walked in JS) */
+  walk?: WasmWalk | null;
 }
 
 /**
@@ -40,7 +43,9 @@ export interface ScanScratch {
  * line longer than the buffer grows it.
  */
 export function newScratch(size = 1 << 20): ScanScratch {
-  return { buf: Buffer.allocUnsafe(size), decoder: new FastDecoder() };
+  const w = wasmBuffer(size);
+  if (w) return { buf: w.buf, decoder: new FastDecoder(w.walk), walk: w.walk };
+  return { buf: Buffer.allocUnsafe(size), decoder: new FastDecoder(), walk: null };
 }
 
 export interface FileScanOptions {
@@ -186,11 +191,14 @@ export function scanFile(path: string, ctx: LineContext, collected: Collected, o
   try {
     for (;;) {
       if (filled === buf.length) {
-        // one line longer than the buffer: grow it
-        const bigger = Buffer.allocUnsafe(buf.length * 2);
-        buf.copy(bigger, 0, 0, filled);
-        buf = bigger;
-        scratch.buf = bigger;
+        // one line longer than the buffer: grow it (a WebAssembly memory grows in place, keeping its bytes)
+        if (scratch.walk) buf = growWasmBuffer(scratch.walk, buf.length * 2);
+        else {
+          const bigger = Buffer.allocUnsafe(buf.length * 2);
+          buf.copy(bigger, 0, 0, filled);
+          buf = bigger;
+        }
+        scratch.buf = buf;
       }
       // within the range read whole chunks up to its end; past it, only what finishes the last line
       let want = buf.length - filled;
