@@ -71,7 +71,7 @@
         (br $next)))
     (local.get $p))
 
-  ;; entry of key [s, s + len) in group g, or -1 (skim's keyHash and open addressing)
+  ;; entry of key [s, s + len) in group g, or -1 (skim's keyHash and open addressing); 0 < len < 64
   (func $lookup (param $g i32) (param $s i32) (param $len i32) (result i32)
     (local $h i32) (local $x i32) (local $i i32) (local $k i32)
     (local.set $h
@@ -89,14 +89,22 @@
             (i32.eq (i32.load (i32.add (global.get $group) (i32.shl (local.get $x) (i32.const 2)))) (local.get $g))
             (i32.eq (i32.load (i32.add (global.get $klen) (i32.shl (local.get $x) (i32.const 2)))) (local.get $len)))
         (then
+          ;; 16 bytes at a time (reading past either key is harmless: memory follows both, the extra bytes are masked off)
           (local.set $k (i32.load (i32.add (global.get $koff) (i32.shl (local.get $x) (i32.const 2)))))
           (local.set $i (i32.const 0))
           (block $differ
             (loop $cmp
-              (if (i32.ge_u (local.get $i) (local.get $len)) (then (return (local.get $x))))
+              (if (i32.ge_u (i32.add (local.get $i) (i32.const 16)) (local.get $len))
+                (then
+                  ;; the last (up to 16) bytes
+                  (br_if $differ
+                    (i32.and
+                      (i8x16.bitmask (i8x16.ne (v128.load (i32.add (local.get $s) (local.get $i))) (v128.load (i32.add (local.get $k) (local.get $i)))))
+                      (i32.sub (i32.shl (i32.const 1) (i32.sub (local.get $len) (local.get $i))) (i32.const 1))))
+                  (return (local.get $x))))
               (br_if $differ
-                (i32.ne (i32.load8_u (i32.add (local.get $s) (local.get $i))) (i32.load8_u (i32.add (local.get $k) (local.get $i)))))
-              (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                (i8x16.bitmask (i8x16.ne (v128.load (i32.add (local.get $s) (local.get $i))) (v128.load (i32.add (local.get $k) (local.get $i))))))
+              (local.set $i (i32.add (local.get $i) (i32.const 16)))
               (br $cmp)))))
       (local.set $h (i32.and (i32.add (local.get $h) (i32.const 1)) (global.get $mask)))
       (br $probe))
@@ -309,37 +317,60 @@
     (local.get $i))
 
   ;; SlotWalker.object: p at '{' of an object of group g; the index past it, or -1
+  ;; (whitespace is looked for only where a byte <= 32 stands: JSON written by Claude Code has none)
   (func $object (param $p i32) (param $end i32) (param $g i32) (result i32)
-    (local $k i32) (local $c i32) (local $len i32) (local $e i32) (local $first i32)
-    (if (i32.ne (call $at (local.get $p) (local.get $end)) (i32.const 0x7b)) (then (return (i32.const -1))))
-    (local.set $p (call $skipWs (i32.add (local.get $p) (i32.const 1)) (local.get $end)))
-    (if (i32.eq (call $at (local.get $p) (local.get $end)) (i32.const 0x7d)) (then (return (i32.add (local.get $p) (i32.const 1)))))
+    (local $k i32) (local $c i32) (local $len i32) (local $e i32) (local $m i32)
+    (if (i32.ge_u (local.get $p) (local.get $end)) (then (return (i32.const -1))))
+    (if (i32.ne (i32.load8_u (local.get $p)) (i32.const 0x7b)) (then (return (i32.const -1))))
+    (local.set $p (i32.add (local.get $p) (i32.const 1)))
+    (if (i32.lt_u (local.get $p) (local.get $end))
+      (then (if (i32.le_u (i32.load8_u (local.get $p)) (i32.const 32)) (then (local.set $p (call $skipWs (local.get $p) (local.get $end)))))))
+    (if (i32.lt_u (local.get $p) (local.get $end))
+      (then (if (i32.eq (i32.load8_u (local.get $p)) (i32.const 0x7d)) (then (return (i32.add (local.get $p) (i32.const 1)))))))
     (loop $member
-      (if (i32.ne (call $at (local.get $p) (local.get $end)) (i32.const 0x22)) (then (return (i32.const -1))))
-      ;; the key: plain bytes up to its quote (a backslash in a key: JS)
+      (if (i32.ge_u (local.get $p) (local.get $end)) (then (return (i32.const -1))))
+      (if (i32.ne (i32.load8_u (local.get $p)) (i32.const 0x22)) (then (return (i32.const -1))))
+      ;; the key: plain bytes up to its quote, 16 at a time (a backslash in a key: JS)
       (local.set $k (i32.add (local.get $p) (i32.const 1)))
       (block $keyEnd
-        (loop $keyByte
+        (loop $keyScan
+          (if (i32.le_u (i32.add (local.get $k) (i32.const 16)) (local.get $end))
+            (then
+              (local.set $m
+                (i8x16.bitmask
+                  (v128.or
+                    (i8x16.eq (v128.load (local.get $k)) (i8x16.splat (i32.const 0x22)))
+                    (i8x16.eq (v128.load (local.get $k)) (i8x16.splat (i32.const 0x5c))))))
+              (if (i32.eqz (local.get $m))
+                (then
+                  (local.set $k (i32.add (local.get $k) (i32.const 16)))
+                  (br $keyScan)))
+              (local.set $k (i32.add (local.get $k) (i32.ctz (local.get $m))))
+              (br $keyEnd)))
           (br_if $keyEnd (i32.ge_u (local.get $k) (local.get $end)))
           (local.set $c (i32.load8_u (local.get $k)))
           (br_if $keyEnd (i32.or (i32.eq (local.get $c) (i32.const 0x22)) (i32.eq (local.get $c) (i32.const 0x5c))))
           (local.set $k (i32.add (local.get $k) (i32.const 1)))
-          (br $keyByte)))
-      (if (i32.ne (call $at (local.get $k) (local.get $end)) (i32.const 0x22)) (then (return (i32.const -1))))
+          (br $keyScan)))
+      (if (i32.ge_u (local.get $k) (local.get $end)) (then (return (i32.const -1))))
+      (if (i32.ne (i32.load8_u (local.get $k)) (i32.const 0x22)) (then (return (i32.const -1))))
       (local.set $len (i32.sub (i32.sub (local.get $k) (local.get $p)) (i32.const 1)))
       (local.set $e (i32.const -1))
       (if (i32.and (i32.gt_s (local.get $len) (i32.const 0)) (i32.lt_s (local.get $len) (i32.const 64)))
         (then
-          (local.set $first (i32.load8_u (i32.add (local.get $p) (i32.const 1))))
-          (if (i32.load8_u (i32.add (global.get $maybe) (i32.add (i32.shl (local.get $len) (i32.const 8)) (local.get $first))))
+          (if (i32.load8_u (i32.add (global.get $maybe) (i32.add (i32.shl (local.get $len) (i32.const 8)) (i32.load8_u (i32.add (local.get $p) (i32.const 1))))))
             (then (local.set $e (call $lookup (local.get $g) (i32.add (local.get $p) (i32.const 1)) (local.get $len)))))))
       (local.set $p (i32.add (local.get $k) (i32.const 1)))
-      (if (i32.ne (call $at (local.get $p) (local.get $end)) (i32.const 0x3a))
+      ;; the colon
+      (if (i32.ge_u (local.get $p) (local.get $end)) (then (return (i32.const -1))))
+      (if (i32.ne (i32.load8_u (local.get $p)) (i32.const 0x3a))
         (then
           (local.set $p (call $skipWs (local.get $p) (local.get $end)))
-          (if (i32.ne (call $at (local.get $p) (local.get $end)) (i32.const 0x3a)) (then (return (i32.const -1))))))
+          (if (i32.ge_u (local.get $p) (local.get $end)) (then (return (i32.const -1))))
+          (if (i32.ne (i32.load8_u (local.get $p)) (i32.const 0x3a)) (then (return (i32.const -1))))))
       (local.set $p (i32.add (local.get $p) (i32.const 1)))
-      (local.set $p (call $skipWs (local.get $p) (local.get $end)))
+      (if (i32.lt_u (local.get $p) (local.get $end))
+        (then (if (i32.le_u (i32.load8_u (local.get $p)) (i32.const 32)) (then (local.set $p (call $skipWs (local.get $p) (local.get $end)))))))
       (if (i32.lt_s (local.get $e) (i32.const 0))
         (then (local.set $p (call $skipValue (local.get $p) (local.get $end))))
         (else
@@ -357,14 +388,17 @@
                   (local.set $p (call $skipValue (local.get $p) (local.get $end))))))
             (else (local.set $p (call $scalar (local.get $p) (local.get $end) (local.get $e)))))))
       (if (i32.lt_s (local.get $p) (i32.const 0)) (then (return (i32.const -1))))
-      (local.set $c (call $at (local.get $p) (local.get $end)))
-      (if (i32.and (i32.ne (local.get $c) (i32.const 0x2c)) (i32.ne (local.get $c) (i32.const 0x7d)))
+      (if (i32.ge_u (local.get $p) (local.get $end)) (then (return (i32.const -1))))
+      (local.set $c (i32.load8_u (local.get $p)))
+      (if (i32.le_u (local.get $c) (i32.const 32))
         (then
           (local.set $p (call $skipWs (local.get $p) (local.get $end)))
           (local.set $c (call $at (local.get $p) (local.get $end)))))
       (if (i32.eq (local.get $c) (i32.const 0x2c))
         (then
-          (local.set $p (call $skipWs (i32.add (local.get $p) (i32.const 1)) (local.get $end)))
+          (local.set $p (i32.add (local.get $p) (i32.const 1)))
+          (if (i32.lt_u (local.get $p) (local.get $end))
+            (then (if (i32.le_u (i32.load8_u (local.get $p)) (i32.const 32)) (then (local.set $p (call $skipWs (local.get $p) (local.get $end)))))))
           (br $member)))
       (if (i32.eq (local.get $c) (i32.const 0x7d)) (then (return (i32.add (local.get $p) (i32.const 1)))))
       (return (i32.const -1)))
