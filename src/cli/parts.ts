@@ -11,7 +11,7 @@ import type { SqliteStore } from '../store/sqlite.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { ScanStats } from '../domain/types.js';
+import { inLineOrder, type Located, type ScanStats } from '../domain/types.js';
 import type { ScanFile, SessionRecords } from '../scan/index.js';
 import type { PartsWorkerInput } from './parts-worker.js';
 
@@ -118,11 +118,9 @@ export function scanParts(scan: SessionRecords, pricing: Pricing, calendar: Cale
   if (levels.size > 0) for (const m of made) if (m.fanout) m.part = partOf(m.part.session, levels).part!;
   // the order collectParts gives the same records (sessions by first request, then those with API errors only), so sums add up in the same order
   const order = (a: Located | null, b: Located | null): number =>
-    a === null || b === null ? (a === null ? 1 : 0) - (b === null ? 1 : 0) : a.timestamp - b.timestamp || (a.file < b.file ? -1 : a.file > b.file ? 1 : a.offset - b.offset);
+    a === null || b === null ? (a === null ? 1 : 0) - (b === null ? 1 : 0) : inLineOrder(a, b);
   return made.sort((a, b) => order(a.first, b.first)).map((m) => m.part);
 }
-
-type Located = { timestamp: number; file: string; offset: number };
 
 /**
  * Above this much input a cold report is read and reduced in worker threads

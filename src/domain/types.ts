@@ -123,6 +123,14 @@ export interface ScanResult {
   stats: ScanStats;
 }
 
+/** Where a line stands in the transcripts. */
+export type Located = { timestamp: number; file: string; offset: number };
+
+/** Time, then file, then offset: the order every merge rule and every list of records follows. */
+export function inLineOrder(a: Located, b: Located): number {
+  return a.timestamp - b.timestamp || (a.file < b.file ? -1 : a.file > b.file ? 1 : a.offset - b.offset);
+}
+
 export function emptyIssues(): ScanIssues {
   return {
     badLines: 0,

@@ -1,6 +1,6 @@
 // Turning the request table into the plain, sorted records a scan returns.
 // Split from collect.ts: this runs once, at the end, on the main thread.
-import type { ApiErrorRecord, ConversationEvent, RequestRecord } from '../domain/types.js';
+import { inLineOrder, type ApiErrorRecord, type ConversationEvent, type RequestRecord } from '../domain/types.js';
 import type { Collected } from './collect.js';
 import { N_INPUT, N_OFFSET, N_OUTPUT, N_READ, N_TOK_OFFSET, N_TOK_TS, N_TS, N_W1, N_W5, NN, NS, type RequestTable, S_AGENT, S_CWD, S_FILE, S_GEO, S_MESSAGE, S_MODEL, S_PROJECT, S_REQUEST, S_SESSION, S_SPEED, S_TOK_FILE, S_VERSION } from './_table.js';
 
@@ -126,13 +126,9 @@ function sortedOrder(t: RequestTable): Uint32Array {
   return order.sort((a, b) => ts[a]! - ts[b]! || fileRank[a]! - fileRank[b]! || off[a]! - off[b]!);
 }
 
-type Located = { timestamp: number; file: string; offset: number };
-
-const byTime = (a: Located, b: Located): number => a.timestamp - b.timestamp || (a.file < b.file ? -1 : a.file > b.file ? 1 : a.offset - b.offset);
-
 /** API errors and events in time order; an event line read twice (a file copied into a resumed session) is kept once. */
 function sortedOthers(c: Collected): { apiErrors: ApiErrorRecord[]; events: ConversationEvent[] } {
-  const apiErrors = [...c.apiErrors.values()].sort(byTime);
+  const apiErrors = [...c.apiErrors.values()].sort(inLineOrder);
   const seen = new Set<string>();
   const events = c.events
     .filter((e) => {
@@ -141,7 +137,7 @@ function sortedOthers(c: Collected): { apiErrors: ApiErrorRecord[]; events: Conv
       seen.add(k);
       return true;
     })
-    .sort(byTime);
+    .sort(inLineOrder);
   return { apiErrors, events };
 }
 

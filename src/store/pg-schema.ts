@@ -109,13 +109,7 @@ export const UPSERT_ERRORS = `
 INSERT INTO team_api_errors AS t (${ERROR_COLUMNS.map((c) => c[0]).join(', ')})
 SELECT * FROM unnest(${ERROR_COLUMNS.map((c, i) => `$${i + 1}::${c[1]}[]`).join(', ')})
 ON CONFLICT (machine_id, key) DO UPDATE SET
-  ts = CASE WHEN ${A} THEN EXCLUDED.ts ELSE t.ts END,
-  session_id = CASE WHEN ${A} THEN EXCLUDED.session_id ELSE t.session_id END,
-  project = CASE WHEN ${A} THEN EXCLUDED.project ELSE t.project END,
-  agent_id = CASE WHEN ${A} THEN EXCLUDED.agent_id ELSE t.agent_id END,
-  error = CASE WHEN ${A} THEN EXCLUDED.error ELSE t.error END,
-  file = CASE WHEN ${A} THEN EXCLUDED.file ELSE t.file END,
-  line_offset = CASE WHEN ${A} THEN EXCLUDED.line_offset ELSE t.line_offset END,
+  ${['ts', 'session_id', 'project', 'agent_id', 'error', 'file', 'line_offset'].map(att).join(',\n  ')},
   user_label = EXCLUDED.user_label
 WHERE ${A} OR t.user_label IS DISTINCT FROM EXCLUDED.user_label
 `;

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { ApiErrorRecord, ConversationEvent, RequestRecord } from '../domain/types.js';
+import { inLineOrder, type ApiErrorRecord, type ConversationEvent, type RequestRecord } from '../domain/types.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
 import { openCcReports, type CcReportsStore } from './cc-reports.js';
 import { openPartsCache, type PartsCache } from './parts.js';
@@ -211,7 +211,6 @@ export function openSqliteStore(file: string): SqliteStore {
     return out;
   };
   const rowsSince = (gen: number): StoredRequest[] => readRequests('gen > ?', gen);
-  const inTimeOrder = (a: StoredRequest, b: StoredRequest): number => a.timestamp - b.timestamp || (a.file < b.file ? -1 : a.file > b.file ? 1 : a.offset - b.offset);
 
   /** Every request record, in time order: the snapshot plus rows written since; the snapshot is renewed when the rest grows. */
   const allRequests = (): StoredRequest[] => {
@@ -228,7 +227,7 @@ export function openSqliteStore(file: string): SqliteStore {
         else records[i] = r;
       }
     }
-    records.sort(inTimeOrder);
+    records.sort(inLineOrder);
     if (!snap || delta.length > Math.max(2000, records.length / 20)) {
       try {
         db.prepare(`INSERT OR REPLACE INTO snapshot (id, generation, data) VALUES (1, ?, ?)`).run(current, packSnapshot(records));
@@ -304,7 +303,7 @@ export function openSqliteStore(file: string): SqliteStore {
       let requests: StoredRequest[];
       if (sessions) {
         const seen = everything ? '' : ` AND key IN (${seenSql})`;
-        requests = readRequests(`ts >= ? AND ts < ?${bySession}${seen}`, from, to).sort(inTimeOrder);
+        requests = readRequests(`ts >= ? AND ts < ?${bySession}${seen}`, from, to).sort(inLineOrder);
       } else {
         let seen: Set<string> | null = null;
         if (!everything) {
