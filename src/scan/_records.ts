@@ -99,8 +99,8 @@ export function requestRecords(t: RequestTable, order?: ArrayLike<number>): Requ
   return out;
 }
 
-/** Record indexes ordered by (timestamp, file, offset), compared as numbers (files by their rank). */
-function sortedOrder(t: RequestTable): Uint32Array {
+/** (timestamp, file, offset) order of record indexes, compared as numbers (files by the rank of their path). */
+function lineOrder(t: RequestTable): (a: number, b: number) => number {
   const n = t.count;
   const num = t.num;
   const ref = t.ref;
@@ -121,9 +121,14 @@ function sortedOrder(t: RequestTable): Uint32Array {
     off[r] = num[r * NN + N_OFFSET]!;
     fileRank[r] = rank[ref[r * NS + S_FILE]!]!;
   }
-  const order = new Uint32Array(n);
-  for (let r = 0; r < n; r++) order[r] = r;
-  return order.sort((a, b) => ts[a]! - ts[b]! || fileRank[a]! - fileRank[b]! || off[a]! - off[b]!);
+  return (a, b) => ts[a]! - ts[b]! || fileRank[a]! - fileRank[b]! || off[a]! - off[b]!;
+}
+
+/** Record indexes ordered by (timestamp, file, offset). */
+function sortedOrder(t: RequestTable): Uint32Array {
+  const order = new Uint32Array(t.count);
+  for (let r = 0; r < order.length; r++) order[r] = r;
+  return order.sort(lineOrder(t));
 }
 
 /** API errors and events in time order; an event line read twice (a file copied into a resumed session) is kept once. */
@@ -163,16 +168,22 @@ export interface SessionRecords {
  */
 export function bySession(c: Collected): SessionRecords {
   const t = c.requests;
-  const order = sortedOrder(t);
   const strings = t.pool.strings;
-  const rows = new Map<string, number[]>();
-  for (let k = 0; k < order.length; k++) {
-    const r = order[k]!;
-    const s = strings[t.ref[r * NS + S_SESSION]!]!;
-    let list = rows.get(s);
-    if (!list) rows.set(s, (list = []));
+  // rows by session (pool index) in table order, which is mostly line order already: sorting each
+  // session's rows is then little work, where one sort of every row compares across sessions
+  const bySess = new Map<number, number[]>();
+  for (let r = 0; r < t.count; r++) {
+    const s = t.ref[r * NS + S_SESSION]!;
+    let list = bySess.get(s);
+    if (!list) bySess.set(s, (list = []));
     list.push(r);
   }
+  const order = lineOrder(t);
+  const lists = [...bySess.values()];
+  for (const list of lists) list.sort(order);
+  lists.sort((a, b) => order(a[0]!, b[0]!));
+  const rows = new Map<string, number[]>();
+  for (const list of lists) rows.set(strings[t.ref[list[0]! * NS + S_SESSION]!]!, list);
   const { apiErrors, events } = sortedOthers(c);
   const group = <T extends { sessionId: string }>(xs: T[]): Map<string, T[]> => {
     const m = new Map<string, T[]>();
