@@ -91,9 +91,12 @@ const REQUEST_COLUMNS: [name: string, type: string][] = [
 ];
 
 // One array parameter per column (unnest): any batch size fits the 65,535-parameter limit.
+const insertUnnest = (table: string, columns: [string, string][]): string =>
+  `INSERT INTO ${table} AS t (${columns.map((c) => c[0]).join(', ')})
+SELECT * FROM unnest(${columns.map((c, i) => `$${i + 1}::${c[1]}[]`).join(', ')})`;
+
 export const UPSERT_REQUESTS = `
-INSERT INTO team_requests AS t (${REQUEST_COLUMNS.map((c) => c[0]).join(', ')})
-SELECT * FROM unnest(${REQUEST_COLUMNS.map((c, i) => `$${i + 1}::${c[1]}[]`).join(', ')})
+${insertUnnest('team_requests', REQUEST_COLUMNS)}
 ON CONFLICT (machine_id, message_id, request_id) DO UPDATE SET
   ${['input', 'write_5m', 'write_1h', 'cache_read', 'speed', 'inference_geo', 'tok_ts', 'tok_file', 'tok_offset', 'output'].map(tok).join(',\n  ')},
   ${['session_id', 'project', 'cwd', 'agent_id', 'model', 'version', 'file', 'line_offset', 'ts'].map(att).join(',\n  ')},
@@ -106,8 +109,7 @@ const ERROR_COLUMNS: [string, string][] = [
   ['agent_id', 'text'], ['error', 'text'], ['file', 'text'], ['line_offset', 'bigint'],
 ];
 export const UPSERT_ERRORS = `
-INSERT INTO team_api_errors AS t (${ERROR_COLUMNS.map((c) => c[0]).join(', ')})
-SELECT * FROM unnest(${ERROR_COLUMNS.map((c, i) => `$${i + 1}::${c[1]}[]`).join(', ')})
+${insertUnnest('team_api_errors', ERROR_COLUMNS)}
 ON CONFLICT (machine_id, key) DO UPDATE SET
   ${['ts', 'session_id', 'project', 'agent_id', 'error', 'file', 'line_offset'].map(att).join(',\n  ')},
   user_label = EXCLUDED.user_label
@@ -119,8 +121,7 @@ const EVENT_COLUMNS: [string, string][] = [
   ['session_id', 'text'], ['project', 'text'], ['agent_id', 'text'], ['detail', 'text'],
 ];
 export const UPSERT_EVENTS = `
-INSERT INTO team_events AS t (${EVENT_COLUMNS.map((c) => c[0]).join(', ')})
-SELECT * FROM unnest(${EVENT_COLUMNS.map((c, i) => `$${i + 1}::${c[1]}[]`).join(', ')})
+${insertUnnest('team_events', EVENT_COLUMNS)}
 ON CONFLICT (machine_id, file, line_offset, kind) DO UPDATE SET user_label = EXCLUDED.user_label
 WHERE t.user_label IS DISTINCT FROM EXCLUDED.user_label
 `;
