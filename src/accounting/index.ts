@@ -36,6 +36,34 @@ export function projectMatches(project: string, filter: string | null): boolean 
   return filter === null || project.toLowerCase().includes(filter.toLowerCase());
 }
 
+/** The filters as tests on fields, and the [from, to) epoch ms they cover (null where open). */
+export interface DatasetFilter {
+  /** a request: its time, project and model */
+  request(timestamp: number, project: string, model: string): boolean;
+  /** an API error or event: its time and project (API errors belong to no model: a model filter leaves them out) */
+  other(timestamp: number, project: string): boolean;
+  /** whether a model filter is set */
+  byModel: boolean;
+  /** no filter at all: every request and API error is kept */
+  all: boolean;
+  range: { from: number | null; to: number | null };
+}
+
+export function datasetFilter(calendar: Calendar, filters: Filters): DatasetFilter {
+  const from = filters.since ? calendar.startOfDay(filters.since) : null;
+  const to = filters.until ? calendar.startOfDay(nextDay(filters.until)) : null;
+  const keep = (ts: number, project: string): boolean =>
+    (from === null || ts >= from) && (to === null || ts < to) && projectMatches(project, filters.project);
+  const model = filters.model ? filters.model.toLowerCase() : null;
+  return {
+    request: (ts, project, m) => keep(ts, project) && (model === null || m.toLowerCase().includes(model)),
+    other: keep,
+    byModel: model !== null,
+    all: from === null && to === null && filters.project === null && model === null,
+    range: { from, to },
+  };
+}
+
 /** Applies the filters and prices every remaining request once, at its model and date. */
 export function prepareDataset(
   scan: { requests: RequestRecord[]; apiErrors: ApiErrorRecord[]; events: ConversationEvent[] },
@@ -43,23 +71,18 @@ export function prepareDataset(
   calendar: Calendar,
   filters: Filters,
 ): Dataset {
-  const from = filters.since ? calendar.startOfDay(filters.since) : null;
-  const to = filters.until ? calendar.startOfDay(nextDay(filters.until)) : null;
-  const keep = (ts: number, project: string): boolean =>
-    (from === null || ts >= from) && (to === null || ts < to) && projectMatches(project, filters.project);
-  const model = filters.model ? filters.model.toLowerCase() : null;
+  const keep = datasetFilter(calendar, filters);
   const requests: PricedRequest[] = [];
   for (const r of scan.requests) {
-    if (!keep(r.timestamp, r.project) || (model !== null && !r.model.toLowerCase().includes(model))) continue;
+    if (!keep.request(r.timestamp, r.project, r.model)) continue;
     const c = pricing.price(r);
     requests.push({ r, costUSD: c ? c.costUSD : null, noCacheCostUSD: c ? c.noCacheCostUSD : null });
   }
   return {
     requests,
-    // API errors belong to no model: a model filter leaves them out
-    apiErrors: model === null ? scan.apiErrors.filter((e) => keep(e.timestamp, e.project)) : [],
-    events: scan.events.filter((e) => keep(e.timestamp, e.project)),
+    apiErrors: keep.byModel ? [] : scan.apiErrors.filter((e) => keep.other(e.timestamp, e.project)),
+    events: scan.events.filter((e) => keep.other(e.timestamp, e.project)),
     calendar,
-    range: { from, to },
+    range: keep.range,
   };
 }

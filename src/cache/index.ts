@@ -4,9 +4,9 @@ import type { Pricing } from '../pricing/index.js';
 import { buildConversations, type Conversation } from './conversations.js';
 import { conversationRebuilds, isWaste, markFanouts, startLevels, type Rebuild, type StartLevels } from './rebuilds.js';
 
-export { CAUSES, isWaste, REBUILD_MIN_SHARE, REBUILD_MIN_TOKENS, TTL_SLACK_MS, FANOUT_WINDOW_MS, rebuildPremium } from './rebuilds.js';
+export { CAUSES, isWaste, REBUILD_MIN_SHARE, REBUILD_MIN_TOKENS, TTL_SLACK_MS, FANOUT_WINDOW_MS, rebuildPremium, rebuildWaste, rewrittenTokens } from './rebuilds.js';
 export type { Rebuild, RebuildCause, RequestRef, StartLevels, ConversationFirst } from './rebuilds.js';
-export { conversationFirsts, startLevelsOf } from './rebuilds.js';
+export { conversationFirsts, conversationRebuilds, markFanouts, startLevelsOf } from './rebuilds.js';
 export { buildConversations, conversationId } from './conversations.js';
 export type { Conversation } from './conversations.js';
 

@@ -1,8 +1,8 @@
 // Rebuild detection and cause classification (usage-accounting.md, "Cache
 // health"; the rules are documented in docs/breaks.md).
 import type { PricedRequest } from '../accounting/index.js';
-import type { ConversationEvent } from '../domain/types.js';
-import type { Pricing } from '../pricing/index.js';
+import type { ConversationEvent, TokenCounts } from '../domain/types.js';
+import type { PriceInput, Pricing } from '../pricing/index.js';
 import { eventsBefore, eventsBetween, type Conversation } from './conversations.js';
 
 import { REBUILD_MIN_SHARE, REBUILD_MIN_TOKENS, TTL_SLACK_MS } from './thresholds.js';
@@ -114,16 +114,17 @@ function commandSet(events: ConversationEvent[]): Set<string> {
 }
 
 /** The write-minus-read premium per token at this request's prices, weighted by its 5m/1h split. */
-export function rebuildPremium(p: PricedRequest, pricing: Pricing): number | null {
-  const u = pricing.unitPrices(p.r);
+export function rebuildPremium(r: PriceInput, pricing: Pricing): number | null {
+  const u = pricing.unitPrices(r);
   if (!u) return null;
-  const w = writes(p);
-  const share1h = w > 0 ? p.r.cacheWrite1h / w : 0;
+  const w = r.cacheWrite5m + r.cacheWrite1h;
+  const share1h = w > 0 ? r.cacheWrite1h / w : 0;
   return share1h * u.cacheWrite1h + (1 - share1h) * u.cacheWrite5m - u.cacheRead;
 }
 
-function waste(p: PricedRequest, tokens: number, pricing: Pricing): number | null {
-  const premium = rebuildPremium(p, pricing);
+/** What rewriting `tokens` cost at this request's prices beyond reading them (null for an unknown model). */
+export function rebuildWaste(r: PriceInput, tokens: number, pricing: Pricing): number | null {
+  const premium = rebuildPremium(r, pricing);
   return premium === null ? null : tokens * premium;
 }
 
@@ -241,6 +242,18 @@ export function startLevels(conversations: readonly Conversation[]): StartLevels
   return startLevelsOf(conversationFirsts(conversations));
 }
 
+/**
+ * The tokens a request wrote again, 0 when it is no rebuild: it read
+ * noticeably less than the previous request of its conversation read and
+ * wrote, and wrote at least REBUILD_MIN_TOKENS of the difference.
+ */
+export function rewrittenTokens(prev: TokenCounts, p: TokenCounts): number {
+  const expected = prev.cacheRead + prev.cacheWrite5m + prev.cacheWrite1h;
+  const drop = expected - p.cacheRead;
+  const rewritten = Math.min(p.cacheWrite5m + p.cacheWrite1h, drop);
+  return drop > REBUILD_MIN_SHARE * expected && rewritten >= REBUILD_MIN_TOKENS ? rewritten : 0;
+}
+
 /** Finds and classifies every rebuild of one conversation (fan-out is judged across conversations). */
 export function conversationRebuilds(c: Conversation, pricing: Pricing, shared: StartLevels = new Map()): Rebuild[] {
   const out: Rebuild[] = [];
@@ -260,9 +273,8 @@ export function conversationRebuilds(c: Conversation, pricing: Pricing, shared: 
     }
     const prev = requests[i - 1]!;
     const expected = prev.r.cacheRead + writes(prev);
-    const drop = expected - p.r.cacheRead;
-    const rewritten = Math.min(writes(p), drop);
-    if (!(drop > REBUILD_MIN_SHARE * expected && rewritten >= REBUILD_MIN_TOKENS)) continue;
+    const rewritten = rewrittenTokens(prev.r, p.r);
+    if (rewritten === 0) continue;
     const { list, ttl, level } = candidates(c, i, levels, shared);
     const cause: RebuildCause = list[0]?.cause ?? 'unexplained';
     const evidence = list.length ? list.map((x) => x.why) : [p.r.cacheRead === 0 ? 'read fell to 0 with no other evidence' : 'read fell below every earlier level with no other evidence'];
@@ -270,7 +282,7 @@ export function conversationRebuilds(c: Conversation, pricing: Pricing, shared: 
     out.push(listed(p, {
       previous: ref(prev), cause, ttl, gapMs: p.r.timestamp - prev.r.timestamp, expectedRead: expected,
       tokensRewritten: rewritten, level: cause === 'partial' ? level : null, evidence,
-      wasteUSD: waste(p, rewritten, pricing),
+      wasteUSD: rebuildWaste(p.r, rewritten, pricing),
     }));
   }
   return out;
@@ -314,7 +326,7 @@ export function markFanouts(conversations: Conversation[], rebuilds: Map<string,
         `started ${((p.r.timestamp - leader.r.timestamp) / 1000).toFixed(1)} s after sub-agent ${leader.r.agentId ?? 'main'} wrote its prefix; ` +
           (fits.length ? `shared part estimated at ${rewritten} tokens, a level conversations on this model start from` : `shared part estimated as the smaller write (${rewritten} tokens)`),
       ];
-      rb.wasteUSD = waste(p, rewritten, pricing);
+      rb.wasteUSD = rebuildWaste(p.r, rewritten, pricing);
     }
   }
 }

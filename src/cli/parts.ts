@@ -7,11 +7,12 @@ import { analyzeCache, conversationFirsts, startLevelsOf, wasteLookup, type Conv
 import type { Pricing } from '../pricing/index.js';
 import type { ReportMeta } from '../report/meta.js';
 import { collectParts, decodeParts, encodeParts, mergeParts, type MergedParts, type SessionPart } from '../report/parts.js';
+import { rowsPart } from '../report/rows-parts.js';
 import type { SqliteStore } from '../store/sqlite.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { inLineOrder, type Located, type ScanStats } from '../domain/types.js';
+import type { ScanStats } from '../domain/types.js';
 import type { ScanFile, SessionRecords } from '../scan/index.js';
 import type { PartsWorkerInput } from './parts-worker.js';
 
@@ -92,34 +93,25 @@ export function datasetParts(ds: Dataset, pricing: Pricing, levelsOf: (own: Conv
 }
 
 /**
- * The parts of a scan made a session at a time (the report without a store):
- * only one session's records are objects at any time, so a large input never
- * holds them all. The start levels all conversations share matter only to a
- * session with two or more sub-agents (the shared part of a parallel fan-out,
+ * The parts of a scan read a session at a time (the report without a store):
+ * each session's requests are read in place and reduced to its part
+ * (report/rows-parts.ts), so a large input never makes an object per record.
+ * The start levels all conversations share matter only to a session with two
+ * or more sub-agents (the shared part of a parallel fan-out,
  * cache/rebuilds.ts markFanouts): those sessions are computed again once
  * every session's first requests are known.
  */
 export function scanParts(scan: SessionRecords, pricing: Pricing, calendar: Calendar, filters: Filters): SessionPart[] {
   const none: StartLevels = new Map();
-  const made: { part: SessionPart; first: Located | null; fanout: boolean }[] = [];
-  const partOf = (session: string, levels: StartLevels): { part: SessionPart | undefined; ds: Dataset } => {
-    const ds = prepareDataset(scan.records(session), pricing, calendar, filters);
-    return { part: datasetParts(ds, pricing, () => levels).parts[0], ds };
-  };
+  const partOf = (session: string, levels: StartLevels) => rowsPart({ session, ...scan.rows(session) }, pricing, calendar, filters, levels);
+  const made: { part: SessionPart; fanout: boolean }[] = [];
   for (const session of scan.sessions) {
-    const { part, ds } = partOf(session, none);
-    if (!part) continue; // nothing left after the filters
-    const agents = new Set<string>();
-    for (const p of ds.requests) if (p.r.agentId !== null) agents.add(p.r.agentId);
-    // (a session without requests has API errors only: it goes after the others, as in collectParts)
-    made.push({ part, first: ds.requests[0]?.r ?? null, fanout: agents.size >= 2 });
+    const got = partOf(session, none);
+    if (got) made.push(got); // (else nothing is left after the filters)
   }
   const levels = startLevelsOf(made.flatMap((m) => m.part.firsts));
-  if (levels.size > 0) for (const m of made) if (m.fanout) m.part = partOf(m.part.session, levels).part!;
-  // the order collectParts gives the same records (sessions by first request, then those with API errors only), so sums add up in the same order
-  const order = (a: Located | null, b: Located | null): number =>
-    a === null || b === null ? (a === null ? 1 : 0) - (b === null ? 1 : 0) : inLineOrder(a, b);
-  return made.sort((a, b) => order(a.first, b.first)).map((m) => m.part);
+  if (levels.size > 0) for (const m of made) if (m.fanout) m.part = partOf(m.part.session, levels)!.part;
+  return made.map((m) => m.part);
 }
 
 /**

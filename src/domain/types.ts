@@ -41,6 +41,26 @@ export interface RequestRecord extends TokenCounts {
   offset: number;
 }
 
+/**
+ * One session's request records read in place, a row at a time, without an
+ * object per record (a reduction to sums reads each row once): `seek(i)`
+ * fills the fields with row i's, rows in line order. `record(i)` makes row
+ * i's full record, for the few rows that need one.
+ */
+export interface RequestRows extends TokenCounts {
+  readonly count: number;
+  seek(i: number): void;
+  timestamp: number;
+  project: string;
+  agentId: string | null;
+  model: string;
+  speed: string | null;
+  inferenceGeo: string | null;
+  record(i: number): RequestRecord;
+  /** row i's agent id, without moving to it */
+  agentAt(i: number): string | null;
+}
+
 /** A `<synthetic>` API-error line (`isApiErrorMessage`): counted apart, never a request. */
 export interface ApiErrorRecord {
   key: string;

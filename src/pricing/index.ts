@@ -12,7 +12,7 @@ import { costUSD, noCacheCostUSD, selectUnitPrices } from './_compute.js';
 import { type CompiledOverrides, compileOverrides, NO_OVERRIDES } from './_litellm.js';
 import { normalizeModelId } from './_model-id.js';
 import { type CompiledTable, compileTable, isRecord, lookupKey } from './_table.js';
-import type { LiteLLMJson, PriceTable } from './types.js';
+import type { LiteLLMJson, PriceTable, UnitPrices } from './types.js';
 
 export type {
   FastTier,
@@ -57,7 +57,16 @@ export interface Pricing {
   displayName(model: string): string;
   /** the unit prices (USD per token) in force for this request (shared, read-only), or null when the model is unknown */
   unitPrices(req: PriceInput): UnitPricesPerToken | null;
+  /**
+   * The same in USD per million tokens, as `price` uses them (shared,
+   * read-only): with costOf and noCacheCostOf, `price` without an object per
+   * request, for a caller that prices many.
+   */
+  rates(req: PriceInput): UnitPrices | null;
 }
+
+/** `price(req).costUSD` and `.noCacheCostUSD`, given `rates(req)`. */
+export { costUSD as costOf, noCacheCostUSD as noCacheCostOf } from './_compute.js';
 
 /** USD per token. */
 export type UnitPricesPerToken = Readonly<{ input: number; output: number; cacheWrite5m: number; cacheWrite1h: number; cacheRead: number }>;
@@ -106,48 +115,61 @@ function buildPricing(table: PriceTable, overrides: LiteLLMJson | undefined, sou
   // per model and region, under a number (a key string per request was most of pricing's cost).
   type Prices = ReturnType<typeof selectUnitPrices>;
   const memo = new Map<string, Map<string, Map<number, Prices>>>();
-  const unitPricesPerMillion = (req: PriceInput) => {
-    const { model, fastId } = lookup(req.model);
-    if (model === null) return null;
+  // the last request's model, region and key, and what they gave: consecutive requests mostly share them
+  let lastModel: string | null = null;
+  let lastGeo: string | null = null;
+  let lastKey = NaN;
+  let last: { model: CompiledModel; fastId: boolean; byKey: Map<number, Prices>; prices: Prices | null } | null = null;
+  /** the per-million prices in force for the request (shared, read-only), null for an unknown model; `last.model` is its model */
+  const ratesOf = (req: PriceInput): Prices | null => {
+    if (req.model !== lastModel || req.inferenceGeo !== lastGeo || last === null) {
+      const { model, fastId } = lookup(req.model);
+      if (model === null) return null;
+      let byGeo = memo.get(req.model);
+      if (!byGeo) memo.set(req.model, (byGeo = new Map()));
+      const geo = req.inferenceGeo ?? '';
+      let byKey = byGeo.get(geo);
+      if (!byKey) byGeo.set(geo, (byKey = new Map()));
+      lastModel = req.model;
+      lastGeo = req.inferenceGeo;
+      lastKey = NaN;
+      last = { model, fastId, byKey, prices: null };
+    }
+    const model = last.model;
     const totalInput = req.input + req.cacheWrite5m + req.cacheWrite1h + req.cacheRead;
-    const fast = req.speed === 'fast' || fastId;
+    const fast = req.speed === 'fast' || last.fastId;
     let tiers = 0;
     const lc = model.longContext;
     for (let i = 0; i < lc.length; i++) if (totalInput > lc[i]!.aboveTokens) tiers |= 1 << i;
     // day, tiers and speed in one number; -1 days for a missing timestamp
     const day = Number.isFinite(req.timestamp) ? Math.floor(req.timestamp / 86_400_000) : -1;
     const key = (day * 1024 + tiers) * 2 + (fast ? 1 : 0);
-    let byGeo = memo.get(req.model);
-    if (!byGeo) memo.set(req.model, (byGeo = new Map()));
-    const geo = req.inferenceGeo ?? '';
-    let byKey = byGeo.get(geo);
-    if (!byKey) byGeo.set(geo, (byKey = new Map()));
-    let prices = byKey.get(key);
-    if (!prices) {
-      prices = selectUnitPrices(model, { timestamp: req.timestamp, totalInput, fast, inferenceGeo: req.inferenceGeo });
-      byKey.set(key, prices);
+    if (key !== lastKey || last.prices === null) {
+      let prices = last.byKey.get(key);
+      if (!prices) {
+        prices = selectUnitPrices(model, { timestamp: req.timestamp, totalInput, fast, inferenceGeo: req.inferenceGeo });
+        last.byKey.set(key, prices);
+      }
+      lastKey = key;
+      last.prices = prices;
     }
-    return { model, prices };
+    return last.prices;
   };
 
   const perTokenMemo = new WeakMap<Prices, UnitPricesPerToken>();
 
   return {
     price(req) {
-      const found = unitPricesPerMillion(req);
-      if (found === null) return null;
-      return {
-        costUSD: costUSD(req, found.prices),
-        noCacheCostUSD: noCacheCostUSD(req, found.prices),
-        modelKey: found.model.key,
-      };
+      const prices = ratesOf(req);
+      if (prices === null) return null;
+      return { costUSD: costUSD(req, prices), noCacheCostUSD: noCacheCostUSD(req, prices), modelKey: last!.model.key };
     },
+    rates: ratesOf,
     resolve: (id) => find(id)?.key ?? null,
     displayName: (id) => find(id)?.displayName ?? id,
     unitPrices(req) {
-      const found = unitPricesPerMillion(req);
-      if (found === null) return null;
-      const p = found.prices;
+      const p = ratesOf(req);
+      if (p === null) return null;
       // one conversion per distinct price set: every rebuild asks, and toPrecision formats a string
       let u = perTokenMemo.get(p);
       if (!u) {

@@ -3,7 +3,8 @@
 // can keep parts between runs and recompute just the sessions that changed;
 // the report is the merge of all parts. The full path (no store, team data)
 // goes through the same parts, so both give identical figures.
-import { newAccumulator, type Accumulator, type Dataset, type PricedRequest, type WasteLookup } from '../accounting/index.js';
+import { newAccumulator, type Accumulator, type Calendar, type Dataset, type WasteLookup } from '../accounting/index.js';
+import type { ApiErrorRecord, TokenCounts } from '../domain/types.js';
 import type { ConversationFirst } from '../cache/index.js';
 
 /** The accumulator's sums without its session set, as a vector (in FIELDS order): parts are many and kept as JSON. */
@@ -45,19 +46,21 @@ const N = FIELDS.length;
 // vector slots (FIELDS order)
 const REQ = 0, ERR = 1, INPUT = 2, OUTPUT = 3, W5 = 4, W1 = 5, READ = 6, COST = 7, NOCACHE = 8, UNPRICED = 9, REBUILDS = 10, WASTED = 11;
 
+/** What a request adds to the sums besides its tokens. */
+type SumsRequest = TokenCounts & { timestamp: number; model: string; project: string };
+
 /** One request's contribution, added to `v` (the same sums as accounting's addRequest). */
-function addTo(v: Sums, p: PricedRequest, rebuild: boolean, wasted: number): void {
-  const r = p.r;
+function addTo(v: Sums, r: TokenCounts, costUSD: number | null, noCacheCostUSD: number | null, rebuild: boolean, wasted: number): void {
   v[REQ]! += 1;
   v[INPUT]! += r.input;
   v[OUTPUT]! += r.output;
   v[W5]! += r.cacheWrite5m;
   v[W1]! += r.cacheWrite1h;
   v[READ]! += r.cacheRead;
-  if (p.costUSD === null) v[UNPRICED]! += 1;
+  if (costUSD === null) v[UNPRICED]! += 1;
   else {
-    v[COST]! += p.costUSD;
-    v[NOCACHE]! += p.noCacheCostUSD ?? 0;
+    v[COST]! += costUSD;
+    v[NOCACHE]! += noCacheCostUSD ?? 0;
   }
   if (rebuild) {
     v[REBUILDS]! += 1;
@@ -74,66 +77,70 @@ function at(m: Map<string, Sums>, k: string): Sums {
   return v;
 }
 
+/** One session's part while it is built: requests and API errors are added in time order. */
+export interface PartWork {
+  total: Sums;
+  days: Map<string, Sums>;
+  models: Map<string, Sums>;
+  projects: Map<string, Sums>;
+  unpriced: Map<string, Sums>;
+  firsts: ConversationFirst[];
+  // consecutive requests mostly share their day, model and project: the last vector of each
+  day: string | null;
+  dayV: Sums;
+  model: string | null;
+  modelV: Sums;
+  project: string | null;
+  projectV: Sums;
+}
+
+export function newPartWork(): PartWork {
+  return { total: new Array<number>(N).fill(0), days: new Map(), models: new Map(), projects: new Map(), unpriced: new Map(), firsts: [], day: null, dayV: [], model: null, modelV: [], project: null, projectV: [] };
+}
+
+/** Adds a priced request; `rebuild` when it is a costly rebuild, which wasted `wasted` USD. */
+export function addPartRequest(w: PartWork, cal: Calendar, r: SumsRequest, costUSD: number | null, noCacheCostUSD: number | null, rebuild: boolean, wasted: number): void {
+  addTo(w.total, r, costUSD, noCacheCostUSD, rebuild, wasted);
+  const d = cal.day(r.timestamp);
+  if (d !== w.day) w.dayV = at(w.days, (w.day = d));
+  addTo(w.dayV, r, costUSD, noCacheCostUSD, rebuild, wasted);
+  if (r.model !== w.model) w.modelV = at(w.models, (w.model = r.model));
+  addTo(w.modelV, r, costUSD, noCacheCostUSD, rebuild, wasted);
+  if (r.project !== w.project) w.projectV = at(w.projects, (w.project = r.project));
+  addTo(w.projectV, r, costUSD, noCacheCostUSD, rebuild, wasted);
+  if (costUSD === null) addTo(at(w.unpriced, r.model), r, null, null, false, 0);
+}
+
+export function addPartError(w: PartWork, cal: Calendar, e: ApiErrorRecord): void {
+  w.total[ERR]! += 1;
+  at(w.days, cal.day(e.timestamp))[ERR]! += 1;
+  at(w.projects, e.project)[ERR]! += 1;
+}
+
+export function finishPart(session: string, w: PartWork): SessionPart {
+  return { session, total: w.total, days: [...w.days], models: [...w.models], projects: [...w.projects], unpriced: [...w.unpriced], firsts: w.firsts };
+}
+
 /** One part per session of the dataset; `firsts` comes from the cache analysis' conversations. */
 export function collectParts(ds: Dataset, waste: WasteLookup, firsts: readonly ConversationFirst[]): SessionPart[] {
-  interface Work {
-    total: Sums;
-    days: Map<string, Sums>;
-    models: Map<string, Sums>;
-    projects: Map<string, Sums>;
-    unpriced: Map<string, Sums>;
-    firsts: ConversationFirst[];
-  }
-  const bySession = new Map<string, Work>();
-  const work = (s: string): Work => {
+  const bySession = new Map<string, PartWork>();
+  const work = (s: string): PartWork => {
     let w = bySession.get(s);
-    if (!w) {
-      w = { total: new Array<number>(N).fill(0), days: new Map(), models: new Map(), projects: new Map(), unpriced: new Map(), firsts: [] };
-      bySession.set(s, w);
-    }
+    if (!w) bySession.set(s, (w = newPartWork()));
     return w;
   };
   const cal = ds.calendar;
-  let w: Work | null = null;
+  let w: PartWork | null = null;
   let last = '';
-  // consecutive requests mostly share their day, model and project: keep the last vector of each
-  let day: string | null = null, model: string | null = null, project: string | null = null;
-  let dayV: Sums = [], modelV: Sums = [], projectV: Sums = [];
   for (const p of ds.requests) {
     // requests come in time order, mostly a session at a time
-    if (w === null || p.r.sessionId !== last) {
-      last = p.r.sessionId;
-      w = work(last);
-      day = model = project = null;
-    }
+    if (w === null || p.r.sessionId !== last) w = work((last = p.r.sessionId));
     const rebuild = waste.size > 0 && waste.has(p.r.key);
-    const wasted = rebuild ? (waste.get(p.r.key) ?? 0) : 0;
-    addTo(w.total, p, rebuild, wasted);
-    const d = cal.day(p.r.timestamp);
-    if (d !== day) dayV = at(w.days, (day = d));
-    addTo(dayV, p, rebuild, wasted);
-    if (p.r.model !== model) modelV = at(w.models, (model = p.r.model));
-    addTo(modelV, p, rebuild, wasted);
-    if (p.r.project !== project) projectV = at(w.projects, (project = p.r.project));
-    addTo(projectV, p, rebuild, wasted);
-    if (p.costUSD === null) addTo(at(w.unpriced, p.r.model), p, false, 0);
+    addPartRequest(w, cal, p.r, p.costUSD, p.noCacheCostUSD, rebuild, rebuild ? (waste.get(p.r.key) ?? 0) : 0);
   }
-  for (const e of ds.apiErrors) {
-    const x = work(e.sessionId);
-    x.total[ERR]! += 1;
-    at(x.days, cal.day(e.timestamp))[ERR]! += 1;
-    at(x.projects, e.project)[ERR]! += 1;
-  }
+  for (const e of ds.apiErrors) addPartError(work(e.sessionId), cal, e);
   for (const f of firsts) bySession.get(f.sessionId)?.firsts.push(f);
-  return [...bySession].map(([session, x]) => ({
-    session,
-    total: x.total,
-    days: [...x.days],
-    models: [...x.models],
-    projects: [...x.projects],
-    unpriced: [...x.unpriced],
-    firsts: x.firsts,
-  }));
+  return [...bySession].map(([session, x]) => finishPart(session, x));
 }
 
 function addSums(a: Accumulator, s: Sums, session: string): void {

@@ -1,6 +1,6 @@
 // Turning the request table into the plain, sorted records a scan returns.
 // Split from collect.ts: this runs once, at the end, on the main thread.
-import { inLineOrder, type ApiErrorRecord, type ConversationEvent, type RequestRecord } from '../domain/types.js';
+import { inLineOrder, type ApiErrorRecord, type ConversationEvent, type RequestRecord, type RequestRows } from '../domain/types.js';
 import type { Collected } from './collect.js';
 import { N_INPUT, N_OFFSET, N_OUTPUT, N_READ, N_TOK_OFFSET, N_TOK_TS, N_TS, N_W1, N_W5, NN, NS, type RequestTable, S_AGENT, S_CWD, S_FILE, S_GEO, S_MESSAGE, S_MODEL, S_PROJECT, S_REQUEST, S_SESSION, S_SPEED, S_TOK_FILE, S_VERSION } from './_table.js';
 
@@ -99,6 +99,65 @@ export function requestRecords(t: RequestTable, order?: ArrayLike<number>): Requ
   return out;
 }
 
+/** A session's rows of the table read in place (RequestRows): one object for all of them. */
+class TableRows implements RequestRows {
+  timestamp = 0;
+  input = 0;
+  cacheWrite5m = 0;
+  cacheWrite1h = 0;
+  cacheRead = 0;
+  output = 0;
+  project = '';
+  agentId: string | null = null;
+  model = '';
+  speed: string | null = null;
+  inferenceGeo: string | null = null;
+  readonly count: number;
+  /**
+   * `named`: the pool's strings one place on, with null first, so that a
+   * reference (-1 for null) reads as named[ref + 1] with no branch: a branch
+   * first taken after the code was optimized throws that code away.
+   */
+  constructor(
+    private readonly t: RequestTable,
+    private readonly rows: readonly number[],
+    private readonly named: readonly (string | null)[],
+  ) {
+    this.count = rows.length;
+  }
+  seek(i: number): void {
+    const r = this.rows[i]!;
+    const num = this.t.num;
+    const ref = this.t.ref;
+    const named = this.named;
+    const o = r * NN;
+    const b = r * NS;
+    this.timestamp = num[o + N_TS]!;
+    // smi() spelled out: this runs for every row, often before it is optimized
+    let x = num[o + N_INPUT]!;
+    this.input = (x | 0) === x ? x | 0 : x;
+    x = num[o + N_W5]!;
+    this.cacheWrite5m = (x | 0) === x ? x | 0 : x;
+    x = num[o + N_W1]!;
+    this.cacheWrite1h = (x | 0) === x ? x | 0 : x;
+    x = num[o + N_READ]!;
+    this.cacheRead = (x | 0) === x ? x | 0 : x;
+    x = num[o + N_OUTPUT]!;
+    this.output = (x | 0) === x ? x | 0 : x;
+    this.project = named[ref[b + S_PROJECT]! + 1]!;
+    this.agentId = named[ref[b + S_AGENT]! + 1]!;
+    this.model = named[ref[b + S_MODEL]! + 1]!;
+    this.speed = named[ref[b + S_SPEED]! + 1]!;
+    this.inferenceGeo = named[ref[b + S_GEO]! + 1]!;
+  }
+  agentAt(i: number): string | null {
+    return this.named[this.t.ref[this.rows[i]! * NS + S_AGENT]! + 1]!;
+  }
+  record(i: number): RequestRecord {
+    return requestRecords(this.t, [this.rows[i]!])[0]!;
+  }
+}
+
 /** (timestamp, file, offset) order of record indexes, compared as numbers (files by the rank of their path). */
 function lineOrder(t: RequestTable): (a: number, b: number) => number {
   const n = t.count;
@@ -159,6 +218,8 @@ export interface SessionRecords {
   sessions: string[];
   /** a session's records, API errors and events, each in time order (the records are made on every call) */
   records(sessionId: string): { requests: RequestRecord[]; apiErrors: ApiErrorRecord[]; events: ConversationEvent[] };
+  /** the same, with the requests read in place instead of made */
+  rows(sessionId: string): { requests: RequestRows; apiErrors: ApiErrorRecord[]; events: ConversationEvent[] };
 }
 
 /**
@@ -197,8 +258,13 @@ export function bySession(c: Collected): SessionRecords {
   const errorsOf = group(apiErrors);
   const eventsOf = group(events);
   const sessions = [...rows.keys(), ...[...errorsOf.keys()].filter((s) => !rows.has(s))];
+  let named: (string | null)[] | undefined;
   return {
     sessions,
     records: (s) => ({ requests: requestRecords(t, rows.get(s) ?? []), apiErrors: errorsOf.get(s) ?? [], events: eventsOf.get(s) ?? [] }),
+    rows: (s) => {
+      named ??= ([null] as (string | null)[]).concat(strings);
+      return { requests: new TableRows(t, rows.get(s) ?? [], named), apiErrors: errorsOf.get(s) ?? [], events: eventsOf.get(s) ?? [] };
+    },
   };
 }
