@@ -182,9 +182,8 @@ export async function produce(opts: CommonOptions, version: string, needs: { eve
     if (spec.buildFromParts) {
       // the overview from per-session parts, made a session's records at a time (in worker threads for a large input)
       const cal = calendarOf();
-      const pricing = await getPricing();
       const { coldParts } = await import('./parts.js');
-      const { merged, stats } = await coldParts(files, { tz, filters, pricingFile: overrideFile }, pricing, cal);
+      const { merged, stats, pricing } = await coldParts(files, { tz, filters, pricingFile: overrideFile }, getPricing, cal);
       const range = { from: since ? cal.startOfDay(since) : null, to: until ? cal.startOfDay(nextDay(until)) : null };
       return { output: await spec.buildFromParts({ merged, pricing, meta: metaOf(stats, dirs.projectsDirs, false, null), range }), notFound: null };
     }

@@ -7,7 +7,7 @@ import { analyzeCache, conversationFirsts, startLevelsOf, wasteLookup, type Conv
 import type { Pricing } from '../pricing/index.js';
 import type { ReportMeta } from '../report/meta.js';
 import { collectParts, decodeParts, encodeParts, mergeParts, type MergedParts, type SessionPart } from '../report/parts.js';
-import { rowsPart } from '../report/rows-parts.js';
+import { rowsSession, rowsSessionPart, type RowsSession } from '../report/rows-parts.js';
 import type { SqliteStore } from '../store/sqlite.js';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -98,21 +98,27 @@ export function datasetParts(ds: Dataset, pricing: Pricing, levelsOf: (own: Conv
  * (report/rows-parts.ts), so a large input never makes an object per record.
  * The start levels all conversations share matter only to a session with two
  * or more sub-agents (the shared part of a parallel fan-out,
- * cache/rebuilds.ts markFanouts): those sessions are computed again once
- * every session's first requests are known.
+ * cache/rebuilds.ts markFanouts): those sessions are summed once every
+ * session's first requests are known.
  */
 export function scanParts(scan: SessionRecords, pricing: Pricing, calendar: Calendar, filters: Filters): SessionPart[] {
-  const none: StartLevels = new Map();
-  const partOf = (session: string, levels: StartLevels) => rowsPart({ session, ...scan.rows(session) }, pricing, calendar, filters, levels);
-  const made: { part: SessionPart; fanout: boolean }[] = [];
+  const parts: SessionPart[] = [];
+  const later: RowsSession[] = [];
+  const firsts: ConversationFirst[] = [];
   for (const session of scan.sessions) {
-    const got = partOf(session, none);
-    if (got) made.push(got); // (else nothing is left after the filters)
+    const x = rowsSession({ session, ...scan.rows(session) }, calendar, filters);
+    if (!x) continue; // nothing left after the filters
+    firsts.push(...x.firsts);
+    // a fan-out's part waits for the levels; any other is done now, and its records need not be read again
+    if (x.fanout) later.push(x);
+    else parts.push(rowsSessionPart(x, pricing, calendar, NO_LEVELS));
   }
-  const levels = startLevelsOf(made.flatMap((m) => m.part.firsts));
-  if (levels.size > 0) for (const m of made) if (m.fanout) m.part = partOf(m.part.session, levels)!.part;
-  return made.map((m) => m.part);
+  const levels = startLevelsOf(firsts);
+  for (const x of later) parts.push(rowsSessionPart(x, pricing, calendar, levels));
+  return parts;
 }
+
+const NO_LEVELS: StartLevels = new Map();
 
 /**
  * Above this much input a cold report is read and reduced in worker threads
@@ -128,10 +134,16 @@ function sinkMinBytes(): number {
   return Number.isFinite(n) && n >= 0 ? n : SINK_MIN_BYTES;
 }
 
-/** The overview's parts of transcripts read now (no store), merged: in worker threads for a large input, else here. */
-export async function coldParts(files: ScanFile[], input: PartsWorkerInput, pricing: Pricing, calendar: Calendar): Promise<{ merged: MergedParts; stats: ScanStats }> {
+/**
+ * The overview's parts of transcripts read now (no store), merged: in worker
+ * threads for a large input, else here. `pricingOf` is read while the workers
+ * start and read (the main thread needs prices too, to name the models).
+ */
+export async function coldParts(files: ScanFile[], input: PartsWorkerInput, pricingOf: () => Promise<Pricing>, calendar: Calendar): Promise<{ merged: MergedParts; stats: ScanStats; pricing: Pricing }> {
   const started = performance.now();
   const bytes = files.reduce((n, f) => n + f.size, 0);
+  // a bad --pricing file fails before any worker starts
+  const early = input.pricingFile ? await pricingOf() : null;
   const { scanSessions, workerUrl } = await import('../scan/index.js');
   // '../bundle/' from both dist/bundle/program.cjs and dist/cli/parts.js
   const sinkUrl = new URL('../bundle/parts-worker.cjs', import.meta.url);
@@ -140,10 +152,20 @@ export async function coldParts(files: ScanFile[], input: PartsWorkerInput, pric
     const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
     const threads = Math.max(1, Math.min(cores, 8));
     const { scanWithSink } = await import('../scan/sink.js');
-    const { result, counts } = await scanWithSink<MergedParts, PartsWorkerInput>(files, { url: sinkUrl, extra: input }, scanUrl, { threads, events: false });
+    // the workers start in here, before its first await
+    const running = scanWithSink<MergedParts, PartsWorkerInput>(files, { url: sinkUrl, extra: input }, scanUrl, { threads, events: false });
+    let pricing: Pricing;
+    try {
+      pricing = early ?? (await pricingOf());
+    } finally {
+      // (should the built-in table fail, no worker is left running)
+      await running.catch(() => undefined);
+    }
+    const { result, counts } = await running;
     const stats: ScanStats = { ...counts.issues, files: files.length, bytes: counts.bytes, usageLines: counts.usageLines, workers: threads, elapsedMs: performance.now() - started };
-    return { merged: result, stats };
+    return { merged: result, stats, pricing };
   }
+  const pricing = early ?? (await pricingOf());
   const scan = await scanSessions(files, { events: false });
-  return { merged: mergeParts(scanParts(scan, pricing, calendar, input.filters)), stats: scan.stats };
+  return { merged: mergeParts(scanParts(scan, pricing, calendar, input.filters)), stats: scan.stats, pricing };
 }

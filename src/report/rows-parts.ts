@@ -8,7 +8,7 @@
 // records: a parallel fan-out is judged across them (cache/rebuilds.ts
 // markFanouts), by the same code as the direct path.
 import { datasetFilter, type Calendar, type DatasetFilter, type Filters } from '../accounting/index.js';
-import { conversationId, conversationRebuilds, isWaste, markFanouts, rebuildWaste, rewrittenTokens, type Conversation, type Rebuild, type StartLevels } from '../cache/index.js';
+import { conversationId, conversationRebuilds, isWaste, markFanouts, rebuildWaste, rewrittenTokens, type Conversation, type ConversationFirst, type Rebuild, type StartLevels } from '../cache/index.js';
 import type { ApiErrorRecord, ConversationEvent, RequestRows, TokenCounts } from '../domain/types.js';
 import { costOf, noCacheCostOf, type Pricing } from '../pricing/index.js';
 import { addPartError, addPartRequest, finishPart, newPartWork, type PartWork, type SessionPart } from './parts.js';
@@ -33,24 +33,45 @@ export interface RowsInput {
   events: readonly ConversationEvent[];
 }
 
-/**
- * The session's part, or undefined when the filters leave nothing of it;
- * `fanout`: it has two or more sub-agents, so the start levels shared by all
- * conversations (`levels`) can change its part.
- */
-export function rowsPart(s: RowsInput, pricing: Pricing, calendar: Calendar, filters: Filters, levels: StartLevels): { part: SessionPart; fanout: boolean } | undefined {
+/** A session read as far as its conversations: all its part needs besides the start levels. */
+export interface RowsSession {
+  input: RowsInput;
+  keep: DatasetFilter;
+  threads: Map<string | null, Thread>;
+  /** in the analysis' order: by first request, then id */
+  ordered: Thread[];
+  errors: ApiErrorRecord[];
+  /** the first request of each conversation (what the start levels are made of) */
+  firsts: ConversationFirst[];
+  /** two or more sub-agents: the start levels shared by all conversations can change its part */
+  fanout: boolean;
+}
+
+/** The session's conversations and kept API errors; undefined when the filters leave nothing of it. */
+export function rowsSession(s: RowsInput, calendar: Calendar, filters: Filters): RowsSession | undefined {
   const keep = datasetFilter(calendar, filters);
   const { threads, agents } = conversationsOf(s, keep);
   const errors = keep.byModel ? [] : s.apiErrors.filter((e) => keep.other(e.timestamp, e.project));
   if (threads.size === 0 && errors.length === 0) return undefined;
-  // conversations in the analysis' order: by first request, then id
   const ordered = [...threads.values()].sort((a, b) => a.timestamp - b.timestamp || (a.id < b.id ? -1 : 1));
-  const fanned = agents >= 2 ? fanoutWaste(s, ordered, keep.other, pricing, levels) : NO_FANOUT;
+  const firsts = ordered.map((x): ConversationFirst => ({ id: x.id, sessionId: s.session, timestamp: x.timestamp, model: x.model, read: x.read }));
+  return { input: s, keep, threads, ordered, errors, firsts, fanout: agents >= 2 };
+}
+
+/** The session's part, judged against the start levels `levels`. */
+export function rowsSessionPart(x: RowsSession, pricing: Pricing, calendar: Calendar, levels: StartLevels): SessionPart {
+  const fanned = x.fanout ? fanoutWaste(x.input, x.ordered, x.keep.other, pricing, levels) : NO_FANOUT;
   const w = newPartWork();
-  sumRows(w, s.requests, keep, threads, fanned, pricing, calendar);
-  for (const e of errors) addPartError(w, calendar, e);
-  for (const x of ordered) w.firsts.push({ id: x.id, sessionId: s.session, timestamp: x.timestamp, model: x.model, read: x.read });
-  return { part: finishPart(s.session, w), fanout: agents >= 2 };
+  sumRows(w, x.input.requests, x.keep, x.threads, fanned, pricing, calendar);
+  for (const e of x.errors) addPartError(w, calendar, e);
+  w.firsts.push(...x.firsts);
+  return finishPart(x.input.session, w);
+}
+
+/** rowsSession and rowsSessionPart of one session. */
+export function rowsPart(s: RowsInput, pricing: Pricing, calendar: Calendar, filters: Filters, levels: StartLevels): { part: SessionPart; fanout: boolean } | undefined {
+  const x = rowsSession(s, calendar, filters);
+  return x && { part: rowsSessionPart(x, pricing, calendar, levels), fanout: x.fanout };
 }
 
 const NO_FANOUT: ReadonlyMap<number, number | null> = new Map();

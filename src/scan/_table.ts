@@ -52,6 +52,7 @@ export const S_TOK_FILE = 11;
 export interface ResizableBuffer extends ArrayBuffer {
   resize(byteLength: number): void;
   readonly maxByteLength: number;
+  readonly resizable: boolean;
 }
 
 const Resizable = ArrayBuffer as unknown as new (byteLength: number, options: { maxByteLength: number }) => ResizableBuffer;
@@ -79,8 +80,9 @@ function grown(b: ResizableBuffer, bytes: number): ResizableBuffer {
 export function releaseColumns(num: Float64Array, ref: Int32Array): void {
   const a = num.buffer as ResizableBuffer;
   const b = ref.buffer as ResizableBuffer;
-  if (typeof a.resize === 'function' && a.maxByteLength > 0) a.resize(0);
-  if (typeof b.resize === 'function' && b.maxByteLength > 0) b.resize(0);
+  // (columns that came as plain buffers, e.g. copied rather than moved, are left to the collector)
+  if (a.resizable === true) a.resize(0);
+  if (b.resizable === true) b.resize(0);
 }
 
 /**

@@ -110,6 +110,16 @@ describe('byte ranges', () => {
     expect(whole.end).toBe(size - 120);
   });
 
+  it('merges columns that came as plain buffers (copied, not moved) as it merges moved ones', () => {
+    const part: Collected = emptyCollected();
+    scanFile(file, ctx, part, { scratch: newScratch(64) });
+    const packed = packRecords(part.requests);
+    const into = emptyCollected();
+    mergePacked(into.requests, { ...packed, nums: packed.nums.slice(), refs: packed.refs.slice() });
+    mergeCollected(into, part);
+    expect(finishCollected(into)).toEqual(whole.result);
+  });
+
   it('two ranges cut at every byte give the whole-file result', () => {
     for (let cut = 0; cut <= size + 1; cut++) expect(scanRanges(file, [cut], size), `cut at ${cut}`).toEqual(whole);
   });
