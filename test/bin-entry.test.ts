@@ -42,3 +42,27 @@ d('the bin entry on a large input (worker threads)', () => {
     expect((run(bin, ['--db', path.join(home, 'bin.db')]) as { totals: unknown }).totals).toEqual(viaMain.totals);
   });
 });
+
+const binBuilt = haveCli && fs.existsSync(bin);
+(binBuilt ? describe : describe.skip)('the bin entry with V8\'s code cache of the command line', () => {
+  it('writes the cache on a first run, prints the same with it, and rewrites a broken one', () => {
+    const cacheHome = path.join(home, 'cc-cache');
+    const env = { PATH: process.env.PATH, HOME: home, XDG_CACHE_HOME: cacheHome, XDG_DATA_HOME: path.join(home, 'cc-data'), CLAUDE_CONFIG_DIR: path.join(home, 'no-transcripts'), NO_COLOR: '1', TZ: 'UTC' };
+    const report = (): string => {
+      const r = spawnSync(process.execPath, [bin, 'report', '--json', '--no-store'], { env, encoding: 'utf8', timeout: 60_000 });
+      expect(r.status, r.stderr).toBe(0);
+      const json = JSON.parse(r.stdout) as { scan: { elapsedMs?: number } };
+      delete json.scan.elapsedMs;
+      return JSON.stringify(json);
+    };
+    const caches = (): string[] => (fs.existsSync(path.join(cacheHome, 'cachelens')) ? fs.readdirSync(path.join(cacheHome, 'cachelens')).filter((f) => f.startsWith('program-') && f.endsWith('.v8cache')) : []);
+    const first = report();
+    expect(caches()).toHaveLength(1);
+    const file = path.join(cacheHome, 'cachelens', caches()[0]!);
+    expect(fs.statSync(file).size).toBeGreaterThan(10_000);
+    expect(report()).toBe(first);
+    fs.writeFileSync(file, 'not a code cache');
+    expect(report()).toBe(first);
+    expect(fs.statSync(file).size).toBeGreaterThan(10_000);
+  });
+});

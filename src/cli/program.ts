@@ -1,6 +1,8 @@
 // cachelens command line: defines the commands and their options. The work
 // lives in commands.ts, loaded once a command runs. (main.ts is the entry.)
 import { Command, Option } from 'commander';
+import os from 'node:os';
+import path from 'node:path';
 import { CAUSES } from '../cache/rebuilds.js';
 import { CliError, isCliError } from './errors.js';
 
@@ -131,8 +133,6 @@ export function buildProgram(): Command {
     .description("print (or --write) the settings.json snippet that makes Claude Code show cachelens statusline")
     .action(async (o: { write?: boolean }) => {
       const { installStatusline } = await import('../live/install.js');
-      const os = await import('node:os');
-      const path = await import('node:path');
       const dir = process.env.CLAUDE_CONFIG_DIR?.split(',')[0]?.trim() || path.join(os.homedir(), '.claude');
       process.stdout.write(installStatusline(path.join(dir, 'settings.json'), o.write === true) + '\n');
     });

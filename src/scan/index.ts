@@ -5,6 +5,7 @@
 // files simply takes fewer; each thread reduces what it read and the results
 // merge order-free.
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Worker } from 'node:worker_threads';
@@ -109,8 +110,9 @@ async function collectFiles(files: ScanFile[], opts: ScanOptions): Promise<{ col
   const counter = new SharedArrayBuffer(4 * Math.max(1, threads));
   // the main thread scans too: one isolate fewer to start and to feed
   // worker_threads (and the stream modules it pulls in) only when threads are used: small scans, such as the
-  // status line's, never load it
-  const Threads = threads > 1 ? (await import('node:worker_threads')).Worker : null;
+  // status line's, never load it (required, not imported: the command line's bundle runs compiled with a code
+  // cache through node:vm, where import() is not available)
+  const Threads = threads > 1 ? (createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads')).Worker : null;
   const workers = Array.from({ length: Math.max(0, threads - 1) }, (_, i) => runWorker(Threads!, url!, { files: inputs, items, counter, slot: i + 1, events }));
   const own = scanItemsInThread(inputs, items, claimer(counter, items.length), { events });
   // a worker that has not started by now would find nothing left to read: do not wait for it
