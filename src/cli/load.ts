@@ -139,6 +139,10 @@ export async function produce(opts: CommonOptions, version: string, needs: { eve
   const model = opts.model ?? null;
   const filters = { since, until, project, model };
   const dirs = resolveConfigDirs({ dirs: opts.dir });
+  // a report read without the store (asked for, or a first run's) reads a large input in worker threads:
+  // they start while the files are found; unused, they are stopped (and never hold the process)
+  const coldLikely = spec.buildFromParts && !opts.from && dirs.projectsDirs.length > 0 && (opts.store === false || (spec.background && !isIndexChild() && !fs.existsSync(storePath(opts))));
+  const early = coldLikely ? await (await import('./parts.js')).startColdWorkers() : null;
   const problems: { path: string; error: string }[] = [];
   const files = discoverFiles(dirs.projectsDirs, problems);
   const metaOf = (stats: ScanStats, sources: string[], demo: boolean, store: StoreInfo | null): ReportMeta => {
@@ -183,7 +187,7 @@ export async function produce(opts: CommonOptions, version: string, needs: { eve
       // the overview from per-session parts, made a session's records at a time (in worker threads for a large input)
       const cal = calendarOf();
       const { coldParts } = await import('./parts.js');
-      const { merged, stats, pricing } = await coldParts(files, { tz, filters, pricingFile: overrideFile }, getPricing, cal);
+      const { merged, stats, pricing } = await coldParts(files, { tz, filters, pricingFile: overrideFile }, getPricing, cal, early);
       const range = { from: since ? cal.startOfDay(since) : null, to: until ? cal.startOfDay(nextDay(until)) : null };
       return { output: await spec.buildFromParts({ merged, pricing, meta: metaOf(stats, dirs.projectsDirs, false, null), range }), notFound: null };
     }
@@ -214,6 +218,7 @@ export async function produce(opts: CommonOptions, version: string, needs: { eve
         }
         return answer;
       }
+      early?.stop();
       const refresh = files.length > 0 ? await refreshStore(store, files, (f) => f.root) : null;
       store.ccReports.ingest(promptCacheLog(process.env));
       if (overrideFile) await getPricing(); // a bad --pricing file fails before a cached output is printed
@@ -261,6 +266,7 @@ export async function produce(opts: CommonOptions, version: string, needs: { eve
       unlock?.();
     }
   } else if (files.length > 0) return direct();
+  early?.stop();
   // nothing found anywhere: the demo, scanned directly (never stored)
   const demoDir = await ensureDemoDir(version);
   const d = resolveConfigDirs({ dirs: [demoDir] });

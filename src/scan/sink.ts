@@ -9,12 +9,13 @@
 // cannot be set from inside the process; a worker's can (resourceLimits).
 // Reading and reducing a large input keeps objects alive across scavenges
 // however it is cut, so it runs where the young generation stays small.
-import { parentPort, Worker, workerData } from 'node:worker_threads';
+import { parentPort, Worker } from 'node:worker_threads';
 import { emptyIssues, type ScanIssues, type ScanResult } from '../domain/types.js';
 import { bySession, mergeCollected, type SessionRecords } from './collect.js';
 import { addIssues, claimer, oncePerFile, planItems, replyOf, scanItemsInThread, startWork, type ScanInput, type WorkerInput } from './run.js';
 import { mergePacked, type PackedRecords } from './transfer.js';
 import type { ScanFile, WorkerReply } from './index.js';
+import { DEFERRED, workerInput } from './worker-input.js';
 
 /** The sink's workerData: its share of the scan, and what its entry file needs besides. */
 interface SinkData<X> {
@@ -39,15 +40,49 @@ const SINK_YOUNG_MB = 8;
 const SCAN_YOUNG_MB = 4;
 
 /**
+ * The workers of a scan into a sink, started before their input is known
+ * (while the main thread still finds the files: a worker takes tens of ms to
+ * start). scanWithSink posts them their input, or they are stopped.
+ */
+export interface EarlyWorkers {
+  sink: Worker;
+  scanners: Worker[];
+  /** one of them failed or ended before it got its input: they are not used */
+  failed: boolean;
+  stop(): void;
+}
+
+export function startEarly(sinkUrl: URL, scanUrl: URL, threads: number): EarlyWorkers {
+  const sink = new Worker(sinkUrl, { workerData: DEFERRED, resourceLimits: { maxYoungGenerationSizeMb: SINK_YOUNG_MB } });
+  const scanners = Array.from({ length: Math.max(1, threads) - 1 }, () => new Worker(scanUrl, { workerData: DEFERRED, resourceLimits: { maxYoungGenerationSizeMb: SCAN_YOUNG_MB } }));
+  const early: EarlyWorkers = {
+    sink,
+    scanners,
+    failed: false,
+    stop: () => {
+      for (const w of [sink, ...scanners]) void w.terminate();
+    },
+  };
+  for (const w of [sink, ...scanners]) {
+    w.once('error', () => (early.failed = true));
+    w.once('exit', () => (early.failed = true));
+    // until they get work, they do not keep the process alive (a path that ends without them need not stop them)
+    w.unref();
+  }
+  return early;
+}
+
+/**
  * Main thread: scans `files` with `threads` worker threads, the sink at
  * `sink.url` (which gets `sink.extra`) and scan workers at `scanUrl`, and
- * resolves to the sink's result and the scan's counts.
+ * resolves to the sink's result and the scan's counts. `early`: workers
+ * started for it already (startEarly with the same urls and threads).
  */
 export async function scanWithSink<T, X>(
   files: ScanFile[],
   sink: { url: URL; extra: X },
   scanUrl: URL,
-  opts: { threads: number; events: boolean },
+  opts: { threads: number; events: boolean; early?: EarlyWorkers | null },
 ): Promise<{ result: T; counts: Counts }> {
   const threads = Math.max(1, opts.threads);
   const inputs: ScanInput[] = files.map((f) => ({ path: f.path, project: f.project, fileAgentId: f.fileAgentId, fileSessionId: f.fileSessionId, size: f.size, startOffset: f.startOffset }));
@@ -56,11 +91,19 @@ export async function scanWithSink<T, X>(
   const counter = new SharedArrayBuffer(4 * (threads + 1));
   const input = (slot: number): WorkerInput => ({ files: inputs, items, counter, slot, events: opts.events });
   const data: SinkData<X> = { scan: input(1), extra: sink.extra };
-  const sinkWorker = new Worker(sink.url, { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: SINK_YOUNG_MB } });
+  const early = opts.early && !opts.early.failed && opts.early.scanners.length === threads - 1 ? opts.early : null;
+  if (opts.early && !early) opts.early.stop();
+  const start = (url: URL, youngMb: number, d: unknown, started: Worker | undefined): Worker => {
+    if (!started) return new Worker(url, { workerData: d, resourceLimits: { maxYoungGenerationSizeMb: youngMb } });
+    started.ref();
+    started.postMessage({ kind: 'input', data: d });
+    return started;
+  };
+  const sinkWorker = start(sink.url, SINK_YOUNG_MB, data, early?.sink);
   const sinkDone = replyOf<SinkReply<T>>(sinkWorker, 'the worker reducing the records');
   // awaited below; if a scan worker fails first, the sink's end (terminated in finally) must not become an unhandled rejection
   sinkDone.catch(() => undefined);
-  const scanners = Array.from({ length: threads - 1 }, (_, i) => new Worker(scanUrl, { workerData: input(i + 2), resourceLimits: { maxYoungGenerationSizeMb: SCAN_YOUNG_MB } }));
+  const scanners = Array.from({ length: threads - 1 }, (_, i) => start(scanUrl, SCAN_YOUNG_MB, input(i + 2), early?.scanners[i]));
   const counts: Counts = { issues: emptyIssues(), bytes: 0, usageLines: 0 };
   const add = (c: Counts): void => {
     addIssues(counts.issues, c.issues);
@@ -91,8 +134,8 @@ export async function scanWithSink<T, X>(
  * the main thread forwards from the scan workers. Resolves to all of them, a
  * session at a time, with the entry's `extra` and the sink's own counts.
  */
-export function sinkScan<X>(): Promise<{ records: SessionRecords; extra: X; own: Counts }> {
-  const data = workerData as SinkData<X>;
+export async function sinkScan<X>(): Promise<{ records: SessionRecords; extra: X; own: Counts }> {
+  const data = await workerInput<SinkData<X>>();
   const s = data.scan;
   startWork(s.counter, s.slot);
   const r = scanItemsInThread(s.files, s.items, claimer(s.counter, s.items.length), { events: s.events });

@@ -1,11 +1,12 @@
 // Worker entry: scans the items it claims from the shared counter and posts back its reduced records.
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { claimer, scanItemsInThread, startWork, type WorkerInput } from './run.js';
 import { packRecords } from './transfer.js';
+import { workerInput } from './worker-input.js';
 
-const data = workerData as WorkerInput;
-// called off before it started (the main thread read everything): claim nothing, say nothing
-if (startWork(data.counter, data.slot)) {
+void workerInput<WorkerInput>().then((data) => {
+  // called off before it started (the main thread read everything): claim nothing, say nothing
+  if (!startWork(data.counter, data.slot)) return;
   const r = scanItemsInThread(data.files, data.items, claimer(data.counter, data.items.length), { events: data.events });
   const packed = packRecords(r.collected.requests);
   parentPort!.postMessage(
@@ -20,4 +21,4 @@ if (startWork(data.counter, data.slot)) {
     },
     [packed.nums.buffer as ArrayBuffer, packed.refs.buffer as ArrayBuffer, packed.starts.buffer as ArrayBuffer],
   );
-}
+});
