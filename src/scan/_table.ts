@@ -137,7 +137,11 @@ export class RequestTable {
   findStrings(messageId: string, requestId: string | null): number {
     let h = hashString(messageId, FNV_SEED);
     h = requestId === null ? Math.imul(h ^ NO_REQUEST, FNV_PRIME) : hashString(requestId, Math.imul(h ^ REQUEST_FOLLOWS, FNV_PRIME));
-    h = finishHash(h);
+    return this.findHashed(finishHash(h), messageId, requestId);
+  }
+
+  /** findStrings, given the key's hash (as keyHash gives it: another table's, whose records are merged here). */
+  findHashed(h: number, messageId: string, requestId: string | null): number {
     this.pendingHash = h;
     const slots = this.slots;
     const mask = this.mask;
@@ -189,6 +193,23 @@ export class RequestTable {
 
   str(r: number, col: number): string | null {
     return this.pool.get(this.ref[r * NS + col]!);
+  }
+
+  /** The records' key hashes (findHashed takes them), a copy. */
+  keyHashes(): Int32Array {
+    return this.hashes.slice(0, this.count);
+  }
+
+  /** Room for `n` records in all, so that adding up to that many neither grows the columns nor rehashes. */
+  reserve(n: number): void {
+    while (this.hashes.length < n) this.grow();
+    if (n * 2 > this.slots.length) {
+      let size = this.slots.length;
+      while (n * 2 > size) size *= 2;
+      this.slots = new Int32Array(size);
+      this.mask = size - 1;
+      for (let r = 0; r < this.count; r++) this.place(r);
+    }
   }
 
   private grow(): void {

@@ -132,9 +132,12 @@ export function addOutcome(c: Collected, o: LineOutcome, ctx: LineContext, offse
 
 /**
  * Merges the records of another table (another thread's, whose string pool is
- * `strings`) into `into`: mergeRecord of every record, order-free.
+ * `strings` and key hashes `hashes`) into `into`: mergeRecord of every record,
+ * order-free.
  */
-export function mergeColumns(into: RequestTable, count: number, num: Float64Array, ref: Int32Array, strings: string[]): void {
+export function mergeColumns(into: RequestTable, count: number, num: Float64Array, ref: Int32Array, strings: string[], hashes: Int32Array): void {
+  // room for all of them at once: no growing or rehashing on the way
+  into.reserve(into.count + count);
   // each distinct string of the other pool gets its index here once
   const map = new Int32Array(strings.length).fill(-2);
   const local = (i: number): number => {
@@ -152,7 +155,7 @@ export function mergeColumns(into: RequestTable, count: number, num: Float64Arra
     const messageId = strings[ref[s + S_MESSAGE]!]!;
     const rq = ref[s + S_REQUEST]!;
     const requestId = rq < 0 ? null : strings[rq]!;
-    let r = into.findStrings(messageId, requestId);
+    let r = into.findHashed(hashes[n]!, messageId, requestId);
     const isNew = r < 0;
     if (isNew) r = into.addFound(messageId, requestId);
     const tokFile = strings[ref[s + S_TOK_FILE]!]!;

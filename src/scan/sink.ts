@@ -115,7 +115,7 @@ export async function scanWithSink<T, X>(
       scanners.map(async (w) => {
         const r = (await replyOf<WorkerReply>(w, 'a scan worker'))!;
         const msg: ToSink = { kind: 'records', packed: r.packed, apiErrors: r.apiErrors, events: r.events };
-        sinkWorker.postMessage(msg, [r.packed.nums.buffer as ArrayBuffer, r.packed.refs.buffer as ArrayBuffer, r.packed.starts.buffer as ArrayBuffer]);
+        sinkWorker.postMessage(msg, [r.packed.nums.buffer as ArrayBuffer, r.packed.refs.buffer as ArrayBuffer, r.packed.starts.buffer as ArrayBuffer, r.packed.hashes.buffer as ArrayBuffer]);
         add(r);
       }),
     );

@@ -13,6 +13,8 @@ export interface PackedRecords {
   nums: Float64Array;
   /** string-pool indexes; -1 for null */
   refs: Int32Array;
+  /** each record's key hash: the receiving table looks keys up without hashing their strings again */
+  hashes: Int32Array;
 }
 
 export function packRecords(t: RequestTable): PackedRecords {
@@ -26,13 +28,13 @@ export function packRecords(t: RequestTable): PackedRecords {
   starts[strings.length] = length;
   // the columns themselves are handed over (trimmed to the records), not copied
   t.trim();
-  return { count: t.count, text: strings.join(''), starts, nums: t.num, refs: t.ref };
+  return { count: t.count, text: strings.join(''), starts, nums: t.num, refs: t.ref, hashes: t.keyHashes() };
 }
 
 /** Merges packed records into `into` (order-free, as every merge). */
 export function mergePacked(into: RequestTable, p: PackedRecords): void {
   const strings: string[] = new Array<string>(p.starts.length - 1);
   for (let i = 0; i < strings.length; i++) strings[i] = p.text.slice(p.starts[i]!, p.starts[i + 1]!);
-  mergeColumns(into, p.count, p.nums, p.refs, strings);
+  mergeColumns(into, p.count, p.nums, p.refs, strings, p.hashes);
   releaseColumns(p.nums, p.refs);
 }

@@ -19,6 +19,6 @@ void workerInput<WorkerInput>().then((data) => {
       usageLines: r.usageLines,
       fileEnds: r.fileEnds,
     },
-    [packed.nums.buffer as ArrayBuffer, packed.refs.buffer as ArrayBuffer, packed.starts.buffer as ArrayBuffer],
+    [packed.nums.buffer as ArrayBuffer, packed.refs.buffer as ArrayBuffer, packed.starts.buffer as ArrayBuffer, packed.hashes.buffer as ArrayBuffer],
   );
 });
