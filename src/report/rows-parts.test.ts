@@ -70,6 +70,17 @@ describe('rowsPart gives the direct path its part', () => {
     expect(got).toEqual(direct);
   });
 
+  it('sub-agents that start more than 10 s apart: no fan-out, so the start levels cannot matter', () => {
+    const apart = fanout().map((r) => (r.agentId === 'a2' ? { ...r, timestamp: r.timestamp + 60_000 } : r));
+    const { direct, got } = both(apart, []);
+    expect(direct!.total[10]).toBe(1);
+    expect(got).toEqual(direct);
+    const calendar = createCalendar('UTC');
+    const inOrder = [...apart].sort((a, b) => a.timestamp - b.timestamp);
+    expect(rowsPart({ session: S, requests: rowsOf(inOrder), apiErrors: [], events: [] }, pricing, calendar, none, new Map())!.fanout).toBe(false);
+    expect(rowsPart({ session: S, requests: rowsOf(fanout()), apiErrors: [], events: [] }, pricing, calendar, none, new Map())!.fanout).toBe(true);
+  });
+
   it('a sub-agent started after /clear is a start, not a fan-out', () => {
     const { direct, got } = both(fanout(), [command(7, 'a2', '/clear')]);
     expect(direct!.total[10]).toBe(1);

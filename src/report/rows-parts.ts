@@ -8,7 +8,7 @@
 // records: a parallel fan-out is judged across them (cache/rebuilds.ts
 // markFanouts), by the same code as the direct path.
 import { datasetFilter, type Calendar, type DatasetFilter, type Filters } from '../accounting/index.js';
-import { conversationId, conversationRebuilds, isWaste, markFanouts, rebuildWaste, rewrittenTokens, type Conversation, type ConversationFirst, type Rebuild, type StartLevels } from '../cache/index.js';
+import { conversationId, conversationRebuilds, FANOUT_WINDOW_MS, isWaste, markFanouts, rebuildWaste, rewrittenTokens, type Conversation, type ConversationFirst, type Rebuild, type StartLevels } from '../cache/index.js';
 import type { ApiErrorRecord, ConversationEvent, RequestRows, TokenCounts } from '../domain/types.js';
 import { costOf, noCacheCostOf, type Pricing } from '../pricing/index.js';
 import { addPartError, addPartRequest, finishPart, newPartWork, type PartWork, type SessionPart } from './parts.js';
@@ -43,7 +43,7 @@ export interface RowsSession {
   errors: ApiErrorRecord[];
   /** the first request of each conversation (what the start levels are made of) */
   firsts: ConversationFirst[];
-  /** two or more sub-agents: the start levels shared by all conversations can change its part */
+  /** sub-agents that may have fanned out in parallel: the start levels shared by all conversations can change its part */
   fanout: boolean;
 }
 
@@ -55,7 +55,22 @@ export function rowsSession(s: RowsInput, calendar: Calendar, filters: Filters):
   if (threads.size === 0 && errors.length === 0) return undefined;
   const ordered = [...threads.values()].sort((a, b) => a.timestamp - b.timestamp || (a.id < b.id ? -1 : 1));
   const firsts = ordered.map((x): ConversationFirst => ({ id: x.id, sessionId: s.session, timestamp: x.timestamp, model: x.model, read: x.read }));
-  return { input: s, keep, threads, ordered, errors, firsts, fanout: agents >= 2 };
+  return { input: s, keep, threads, ordered, errors, firsts, fanout: agents >= 2 && startTogether(ordered) };
+}
+
+/**
+ * Whether two sub-agents' first requests lie within FANOUT_WINDOW_MS of each
+ * other: without such a pair markFanouts finds no parallel fan-out, whatever
+ * the start levels (`ordered`: by first request).
+ */
+function startTogether(ordered: readonly Thread[]): boolean {
+  let last = -Infinity;
+  for (const x of ordered) {
+    if (x.agentId === null) continue;
+    if (x.timestamp - last <= FANOUT_WINDOW_MS) return true;
+    last = x.timestamp;
+  }
+  return false;
 }
 
 /** The session's part, judged against the start levels `levels`. */
