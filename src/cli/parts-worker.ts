@@ -4,7 +4,7 @@
 // them; only the merged sums go back to the main thread (a few hundred groups
 // instead of a part per session to copy and merge there).
 import { createCalendar, type Filters } from '../accounting/index.js';
-import { loadPricing } from '../pricing/index.js';
+import { loadPricing, type Pricing } from '../pricing/index.js';
 import { mergeParts } from '../report/parts.js';
 import { sinkReply, sinkScan } from '../scan/sink.js';
 import { scanParts } from './parts.js';
@@ -18,9 +18,11 @@ export interface PartsWorkerInput {
 }
 
 async function main(): Promise<void> {
-  const { records, extra, own } = await sinkScan<PartsWorkerInput>();
-  const pricing = loadPricing(extra.pricingFile ? { overrideFile: extra.pricingFile } : {});
-  sinkReply(mergeParts(scanParts(records, pricing, createCalendar(extra.tz), extra.filters)), own);
+  let pricing: Pricing | null = null;
+  const load = (extra: PartsWorkerInput): Pricing => loadPricing(extra.pricingFile ? { overrideFile: extra.pricingFile } : {});
+  // the prices are read while the other threads' records are on their way
+  const { records, extra, own } = await sinkScan<PartsWorkerInput>((x) => (pricing = load(x)));
+  sinkReply(mergeParts(scanParts(records, pricing ?? load(extra), createCalendar(extra.tz), extra.filters)), own);
 }
 
 // an error becomes the worker's 'error' event, which fails the report on the main thread

@@ -1,7 +1,7 @@
 // Scans work items in this thread: the unit of work a worker runs. An item is
 // a whole file or, for a large file split across threads, one byte range of it.
 import { emptyIssues, type ScanIssues } from '../domain/types.js';
-import type { Worker } from 'node:worker_threads';
+import type { MessagePort, Worker } from 'node:worker_threads';
 import type { DiscoveredFile } from '../discover/index.js';
 import { emptyCollected, type Collected } from './collect.js';
 import { newScratch, scanFile } from './file.js';
@@ -113,6 +113,8 @@ export interface WorkerInput {
   counter: SharedArrayBuffer;
   slot: number;
   events: boolean;
+  /** a scan into a sink (sink.ts): the records go to the sink through this port, only the counts to the main thread */
+  sinkPort?: MessagePort;
 }
 
 const NOT_STARTED = 0;

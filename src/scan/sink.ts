@@ -1,6 +1,7 @@
 // Scanning into a worker ("the sink"): worker threads share the files as in
 // scanFiles, but the main thread reads nothing and the records end in one of
-// the workers, which merges the others' records into its own and hands them,
+// the workers, which merges the others' records (sent straight to it, each
+// through a message channel of its own) into its own and hands them,
 // a session at a time (SessionRecords), to its entry file's code; only that
 // code's result comes back to the main thread.
 //
@@ -9,24 +10,23 @@
 // cannot be set from inside the process; a worker's can (resourceLimits).
 // Reading and reducing a large input keeps objects alive across scavenges
 // however it is cut, so it runs where the young generation stays small.
-import { parentPort, Worker } from 'node:worker_threads';
+import { MessageChannel, parentPort, Worker, type MessagePort } from 'node:worker_threads';
 import { emptyIssues, type ScanIssues, type ScanResult } from '../domain/types.js';
 import { bySession, mergeCollected, type SessionRecords } from './collect.js';
 import { addIssues, claimer, oncePerFile, planItems, replyOf, scanItemsInThread, startWork, type ScanInput, type WorkerInput } from './run.js';
 import { mergePacked, type PackedRecords } from './transfer.js';
-import type { ScanFile, WorkerReply } from './index.js';
+import type { ScanFile } from './index.js';
 import { DEFERRED, workerInput } from './worker-input.js';
 
 /** The sink's workerData: its share of the scan, and what its entry file needs besides. */
 interface SinkData<X> {
   scan: WorkerInput;
   extra: X;
+  /** one per scan worker: each sends its records through it, once */
+  ports: MessagePort[];
 }
 
 type Records = { packed: PackedRecords; apiErrors: ScanResult['apiErrors']; events: ScanResult['events'] };
-
-/** A scan worker's records, forwarded to the sink; then 'done'. */
-type ToSink = ({ kind: 'records' } & Records) | { kind: 'done' };
 
 /** Scan counts of one thread. */
 export type Counts = { issues: ScanIssues; bytes: number; usageLines: number };
@@ -90,20 +90,22 @@ export async function scanWithSink<T, X>(
   // cell 0: the next item; cell i: worker i's state (nobody is called off: the main thread reads nothing)
   const counter = new SharedArrayBuffer(4 * (threads + 1));
   const input = (slot: number): WorkerInput => ({ files: inputs, items, counter, slot, events: opts.events });
-  const data: SinkData<X> = { scan: input(1), extra: sink.extra };
+  // a channel from each scan worker straight to the sink
+  const channels = Array.from({ length: threads - 1 }, () => new MessageChannel());
+  const data: SinkData<X> = { scan: input(1), extra: sink.extra, ports: channels.map((c) => c.port1) };
   const early = opts.early && !opts.early.failed && opts.early.scanners.length === threads - 1 ? opts.early : null;
   if (opts.early && !early) opts.early.stop();
-  const start = (url: URL, youngMb: number, d: unknown, started: Worker | undefined): Worker => {
-    if (!started) return new Worker(url, { workerData: d, resourceLimits: { maxYoungGenerationSizeMb: youngMb } });
+  const start = (url: URL, youngMb: number, d: unknown, transferList: MessagePort[], started: Worker | undefined): Worker => {
+    if (!started) return new Worker(url, { workerData: d, transferList, resourceLimits: { maxYoungGenerationSizeMb: youngMb } });
     started.ref();
-    started.postMessage({ kind: 'input', data: d });
+    started.postMessage({ kind: 'input', data: d }, transferList);
     return started;
   };
-  const sinkWorker = start(sink.url, SINK_YOUNG_MB, data, early?.sink);
+  const sinkWorker = start(sink.url, SINK_YOUNG_MB, data, data.ports, early?.sink);
   const sinkDone = replyOf<SinkReply<T>>(sinkWorker, 'the worker reducing the records');
   // awaited below; if a scan worker fails first, the sink's end (terminated in finally) must not become an unhandled rejection
   sinkDone.catch(() => undefined);
-  const scanners = Array.from({ length: threads - 1 }, (_, i) => start(scanUrl, SCAN_YOUNG_MB, input(i + 2), early?.scanners[i]));
+  const scanners = channels.map((c, i) => start(scanUrl, SCAN_YOUNG_MB, { ...input(i + 2), sinkPort: c.port2 }, [c.port2], early?.scanners[i]));
   const counts: Counts = { issues: emptyIssues(), bytes: 0, usageLines: 0 };
   const add = (c: Counts): void => {
     addIssues(counts.issues, c.issues);
@@ -111,15 +113,7 @@ export async function scanWithSink<T, X>(
     counts.usageLines += c.usageLines;
   };
   try {
-    await Promise.all(
-      scanners.map(async (w) => {
-        const r = (await replyOf<WorkerReply>(w, 'a scan worker'))!;
-        const msg: ToSink = { kind: 'records', packed: r.packed, apiErrors: r.apiErrors, events: r.events };
-        sinkWorker.postMessage(msg, [r.packed.nums.buffer as ArrayBuffer, r.packed.refs.buffer as ArrayBuffer, r.packed.starts.buffer as ArrayBuffer, r.packed.hashes.buffer as ArrayBuffer]);
-        add(r);
-      }),
-    );
-    sinkWorker.postMessage({ kind: 'done' } satisfies ToSink);
+    await Promise.all(scanners.map(async (w) => add((await replyOf<Counts>(w, 'a scan worker'))!)));
     const s = (await sinkDone)!;
     add(s);
     oncePerFile(counts.issues);
@@ -131,26 +125,32 @@ export async function scanWithSink<T, X>(
 
 /**
  * In the sink worker: reads its share of the items, then merges the records
- * the main thread forwards from the scan workers. Resolves to all of them, a
+ * the scan workers send it (each through its port); `meanwhile` runs in
+ * between, while those are on their way. Resolves to all of them, a
  * session at a time, with the entry's `extra` and the sink's own counts.
  */
-export async function sinkScan<X>(): Promise<{ records: SessionRecords; extra: X; own: Counts }> {
+export async function sinkScan<X>(meanwhile?: (extra: X) => void): Promise<{ records: SessionRecords; extra: X; own: Counts }> {
   const data = await workerInput<SinkData<X>>();
   const s = data.scan;
   startWork(s.counter, s.slot);
   const r = scanItemsInThread(s.files, s.items, claimer(s.counter, s.items.length), { events: s.events });
-  return new Promise((resolve) => {
-    const onMessage = (m: ToSink): void => {
-      if (m.kind === 'records') {
-        mergePacked(r.collected.requests, m.packed);
-        mergeCollected(r.collected, m);
-        return;
-      }
-      parentPort!.off('message', onMessage);
-      resolve({ records: bySession(r.collected), extra: data.extra, own: { issues: r.issues, bytes: r.bytes, usageLines: r.usageLines } });
-    };
-    parentPort!.on('message', onMessage);
-  });
+  // the other threads' records are not here yet (they finish about when this one does, then pack and send theirs)
+  meanwhile?.(data.extra);
+  // each scan worker's records arrive once, through its own port (merged in any order: the merge is order-free)
+  await Promise.all(
+    data.ports.map(
+      (port) =>
+        new Promise<void>((resolve) =>
+          port.once('message', (m: Records) => {
+            mergePacked(r.collected.requests, m.packed);
+            mergeCollected(r.collected, m);
+            port.close();
+            resolve();
+          }),
+        ),
+    ),
+  );
+  return { records: bySession(r.collected), extra: data.extra, own: { issues: r.issues, bytes: r.bytes, usageLines: r.usageLines } };
 }
 
 /** In the sink worker: the reply, with the sink's own counts. */

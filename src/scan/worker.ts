@@ -9,16 +9,13 @@ void workerInput<WorkerInput>().then((data) => {
   if (!startWork(data.counter, data.slot)) return;
   const r = scanItemsInThread(data.files, data.items, claimer(data.counter, data.items.length), { events: data.events });
   const packed = packRecords(r.collected.requests);
-  parentPort!.postMessage(
-    {
-      packed,
-      apiErrors: [...r.collected.apiErrors.values()],
-      events: r.collected.events,
-      issues: r.issues,
-      bytes: r.bytes,
-      usageLines: r.usageLines,
-      fileEnds: r.fileEnds,
-    },
-    [packed.nums.buffer as ArrayBuffer, packed.refs.buffer as ArrayBuffer, packed.starts.buffer as ArrayBuffer, packed.hashes.buffer as ArrayBuffer],
-  );
+  const records = { packed, apiErrors: [...r.collected.apiErrors.values()], events: r.collected.events };
+  const moved = [packed.nums.buffer as ArrayBuffer, packed.refs.buffer as ArrayBuffer, packed.starts.buffer as ArrayBuffer, packed.hashes.buffer as ArrayBuffer];
+  const counts = { issues: r.issues, bytes: r.bytes, usageLines: r.usageLines, fileEnds: r.fileEnds };
+  if (data.sinkPort) {
+    // straight to the sink: the main thread need not copy them in and out again
+    data.sinkPort.postMessage(records, moved);
+    data.sinkPort.close();
+    parentPort!.postMessage(counts);
+  } else parentPort!.postMessage({ ...records, ...counts }, moved);
 });
