@@ -97,10 +97,10 @@ export function datasetParts(ds: Dataset, pricing: Pricing, levelsOf: (own: Conv
  * The parts of a scan read a session at a time (the report without a store):
  * each session's requests are read in place and reduced to its part
  * (report/rows-parts.ts), so a large input never makes an object per record.
- * The start levels all conversations share matter only to a session with two
- * or more sub-agents (the shared part of a parallel fan-out,
+ * The start levels all conversations share matter only to a session whose
+ * sub-agents may have fanned out in parallel (the shared part of a fan-out,
  * cache/rebuilds.ts markFanouts): those sessions are summed once every
- * session's first requests are known.
+ * session's first requests are known, the others at once.
  */
 export function scanParts(scan: SessionRecords, pricing: Pricing, calendar: Calendar, filters: Filters): SessionPart[] {
   const parts: SessionPart[] = [];
@@ -179,13 +179,13 @@ export async function coldParts(files: ScanFile[], input: PartsWorkerInput, pric
     const { scanWithSink } = await import('../scan/sink.js');
     // the workers start (or get their input) in here, before its first await
     const running = scanWithSink<MergedParts, PartsWorkerInput>(files, { url: urls.sinkUrl, extra: input }, urls.scanUrl, { threads, events: false, early });
-    let pricing: Pricing;
-    try {
-      pricing = priced ?? (await pricingOf());
-    } finally {
-      // (should the built-in table fail, no worker is left running)
-      await running.catch(() => undefined);
-    }
+    const pricing =
+      priced ??
+      (await pricingOf().catch(async (err: unknown) => {
+        // (should the built-in table fail, no worker is left running)
+        await running.catch(() => undefined);
+        throw err;
+      }));
     const { result, counts } = await running;
     const stats: ScanStats = { ...counts.issues, files: files.length, bytes: counts.bytes, usageLines: counts.usageLines, workers: threads, elapsedMs: performance.now() - started };
     return { merged: result, stats, pricing };
