@@ -98,7 +98,7 @@ export function scanFile(path: string, ctx: LineContext, collected: Collected, o
   const limit = range ? range.end : Infinity;
   let fd: number;
   try {
-    fd = fs.openSync(path, 'r');
+    fd = fs.openSync(path, fs.constants.O_RDONLY); // (a number: no flags string to parse per file)
   } catch (err) {
     issues.unreadableFiles.push({ path, error: (err as Error).message });
     return { bytes: 0, usageLines, endOffset: 0, reachedEof: false, issues };
