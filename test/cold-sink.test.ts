@@ -79,4 +79,33 @@ d('the cold report in worker threads (sink)', () => {
       expect(r.counts).toEqual(runs[0]!.counts);
     }
   });
+
+  it('gives the same with workers started before the files were found, and starts its own when those cannot be used', async () => {
+    type Sink = typeof import('../src/scan/sink.js');
+    type Scan = typeof import('../src/scan/index.js');
+    type Discover = typeof import('../src/discover/index.js');
+    const { scanWithSink, startEarly } = (await import(pathToFileURL(path.join(repoRoot, 'dist', 'scan', 'sink.js')).href)) as Sink;
+    const { workerUrl } = (await import(pathToFileURL(path.join(repoRoot, 'dist', 'scan', 'index.js')).href)) as Scan;
+    const { discoverFiles } = (await import(pathToFileURL(path.join(repoRoot, 'dist', 'discover', 'index.js')).href)) as Discover;
+    const files = discoverFiles([path.join(claudeHome, 'projects')]);
+    const sinkUrl = pathToFileURL(path.join(repoRoot, 'dist', 'bundle', 'parts-worker.cjs'));
+    const sink = { url: sinkUrl, extra: { tz: 'UTC', filters: { since: null, until: null, project: null, model: null } } };
+    type Merged = import('../src/report/parts.js').MergedParts;
+    const plain = await scanWithSink<Merged, typeof sink.extra>(files, sink, workerUrl()!, { threads: 2, events: false });
+    // started early and used
+    const early = startEarly(sinkUrl, workerUrl()!, 2);
+    const used = await scanWithSink<Merged, typeof sink.extra>(files, sink, workerUrl()!, { threads: 2, events: false, early });
+    expect(used.result).toEqual(plain.result);
+    expect(used.counts).toEqual(plain.counts);
+    // one that failed before it got its input (a file that is no worker): the others are stopped, fresh ones do the work
+    const broken = startEarly(pathToFileURL(path.join(tmp, 'no-such-worker.cjs')), workerUrl()!, 2);
+    await new Promise<void>((resolve) => broken.sink.once('exit', () => resolve()));
+    expect(broken.failed).toBe(true);
+    const fallback = await scanWithSink<Merged, typeof sink.extra>(files, sink, workerUrl()!, { threads: 2, events: false, early: broken });
+    expect(fallback.result).toEqual(plain.result);
+    // started for another number of threads: not used either
+    const other = startEarly(sinkUrl, workerUrl()!, 3);
+    const third = await scanWithSink<Merged, typeof sink.extra>(files, sink, workerUrl()!, { threads: 2, events: false, early: other });
+    expect(third.result).toEqual(plain.result);
+  });
 });

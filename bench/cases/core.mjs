@@ -1,8 +1,9 @@
 // Core case: cold `cachelens report --json` vs `ccusage claude daily --offline --json`
 // vs `cat` on the >= 1 GiB multi-file corpus, and the same three on a single
 // >= 1 GiB transcript file. Interleaved runs, median wall time, peak RSS.
+import fs from 'node:fs';
 import path from 'node:path';
-import { fmt, interleave, mdTable, MiB, ROOT, supportedArgs } from '../lib.mjs';
+import { fmt, interleave, mdTable, MiB, ROOT, supportedArgs, WORK_DIR } from '../lib.mjs';
 
 export const name = 'core';
 export const title = 'Core: cold report vs ccusage vs cat';
@@ -44,11 +45,15 @@ export async function run(ctx) {
   ];
   const commands = [];
   const shown = {};
+  // cachelens keeps V8's code cache of its bundles in its cache dir, as it does for a user: one dir for the whole
+  // run, filled by the warm-up round (it holds compiled code only, no transcript data; HOME stays fresh per run)
+  const codeCache = path.join(WORK_DIR, 'core-code-cache');
+  fs.rmSync(codeCache, { recursive: true, force: true });
   for (const c of cases) {
     const env = { CLAUDE_CONFIG_DIR: c.dir };
     if (cl.built) {
       const args = c.key === 'big' ? clBigArgs : clArgs;
-      commands.push({ id: `cachelens:${c.key}`, cmd: node, args: [cl.main, ...args], env, keepStdout: true, check: checkJson });
+      commands.push({ id: `cachelens:${c.key}`, cmd: node, args: [cl.main, ...args], env: { ...env, XDG_CACHE_HOME: codeCache }, keepStdout: true, check: checkJson });
       shown[`cachelens:${c.key}`] = `node ${rel(cl.main)} ${args.map((a) => (a === big.dir ? rel(a) : a)).join(' ')}`;
     }
     commands.push({ id: `ccusage:${c.key}`, cmd: node, args: [ccusage.bin, ...ccArgs], env, keepStdout: true, check: checkCcusage });
@@ -143,7 +148,9 @@ Run ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')} on ${m.nproc} cores (${m
 ${opts.runs} timed run(s) per command, interleaved (every command once per round), after ${opts.warmup} untimed warm-up round(s),
 so the page cache is warm for every tool. Wall time: median, measured with \`process.hrtime\` around \`spawnSync\`.
 Peak RSS: \`/usr/bin/time -f '%e %M'\` (max RSS of the process and its waited-for children), median and max over the runs.
-Every command runs with \`CLAUDE_CONFIG_DIR=<case dir>\`, \`NO_COLOR=1\`, \`TZ=UTC\` and a fresh empty \`HOME\` per run.
+Every command runs with \`CLAUDE_CONFIG_DIR=<case dir>\`, \`NO_COLOR=1\`, \`TZ=UTC\` and a fresh empty \`HOME\` per run;
+cachelens's \`XDG_CACHE_HOME\` is one dir for the whole run, where it keeps V8's code cache of its bundles as it does for
+a user (compiled code only: the first run writes it; no transcript data is kept there, and \`--no-store\` reads no index).
 
 - **corpus**: ${fmt.mib(corpus.bytes / MiB)} MiB in ${corpus.files} \`.jsonl\` files — \`amplify-corpus.mjs\` ×${corpus.copies} of the ${fmt.mib(corpus.sourceBytes / MiB)} MiB / ${corpus.sourceFiles}-file source tree.
 - **single 1 GiB file**: ${fmt.mib(big.bytes / MiB)} MiB, ${big.lines.toLocaleString('en-US')} lines in \`${rel(big.file)}\` — ${big.copies} re-keyed copies of all ${big.sourceFiles} source transcripts concatenated.
