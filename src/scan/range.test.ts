@@ -10,7 +10,7 @@ import { emptyIssues, type ScanIssues } from '../domain/types.js';
 import { emptyCollected, finishCollected, mergeCollected, type Collected } from './collect.js';
 import { newScratch, scanFile } from './file.js';
 import type { LineContext } from './line.js';
-import { addIssues, planItems, scanItemsInThread, SPLIT_BYTES, type ScanInput } from './run.js';
+import { addIssues, claimer, claimerLeaving, planItems, scanItemsInThread, SPLIT_BYTES, type ScanInput } from './run.js';
 import { mergePacked, packRecords } from './transfer.js';
 
 function assistant(id: string, ts: string, out: number, extra = ''): string {
@@ -164,6 +164,18 @@ describe('byte ranges', () => {
     for (let i = 1; i < of0.length; i++) expect(of0[i]!.start).toBe(of0[i - 1]!.end);
     expect(items.filter((i) => i.file !== 0).every((i) => !i.split)).toBe(true);
     expect(items.at(-1)!.file).toBe(1);
+  });
+
+  it('a claimer leaving the last bytes to others stops before them, and the plain claimer takes them', () => {
+    const files: ScanInput[] = [100, 400, 50, 300, 150].map((size, i) => ({ path: `f${i}`, project: 'p', fileAgentId: null, fileSessionId: `s${i}`, size }));
+    const items = planItems(files, 2); // biggest first: 400 300 150 100 50
+    const counter = new SharedArrayBuffer(4);
+    const leaving = claimerLeaving(counter, files, items, 200);
+    const plain = claimer(counter, items.length);
+    // 1000 bytes in all: it takes items while at least 200 are left unclaimed (400, 300, 150 leave 150 < 200)
+    expect([leaving(), leaving(), plain(), leaving()]).toEqual([0, 1, 2, -1]);
+    expect([plain(), plain(), plain()]).toEqual([3, 4, -1]);
+    expect(leaving()).toBe(-1);
   });
 
   it('items claimed in any order by several threads give the one-thread result', () => {

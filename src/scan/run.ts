@@ -101,8 +101,13 @@ export function planItems(files: ScanInput[], threads: number): ScanItem[] {
     for (let k = 0; k < pieces; k++) items.push({ file: i, start: k * step, end: k === pieces - 1 ? Infinity : (k + 1) * step, split: true });
   });
   if (threads <= 1) return items;
-  const weight = (it: ScanItem): number => Math.min(it.end, files[it.file]!.size) - it.start;
+  const weight = (it: ScanItem): number => itemBytes(files, it);
   return items.sort((a, b) => weight(b) - weight(a) || a.file - b.file || a.start - b.start);
+}
+
+/** The bytes an item covers, as listed. */
+function itemBytes(files: ScanInput[], it: ScanItem): number {
+  return Math.max(0, Math.min(it.end, files[it.file]!.size) - it.start);
 }
 
 /** What a worker is given: every file and item, and the shared counter that hands out items. */
@@ -115,6 +120,8 @@ export interface WorkerInput {
   events: boolean;
   /** a scan into a sink (sink.ts): the records go to the sink through this port, only the counts to the main thread */
   sinkPort?: MessagePort;
+  /** leave the items that hold the last this many bytes to the others (claimerLeaving) */
+  leaveBytes?: number;
 }
 
 const NOT_STARTED = 0;
@@ -144,6 +151,26 @@ export function claimer(counter: SharedArrayBuffer, count: number): () => number
   return () => {
     const k = Atomics.add(cell, 0, 1);
     return k < count ? k : -1;
+  };
+}
+
+/**
+ * A claimer that leaves the last items to the others: it stops once the items
+ * not yet claimed hold fewer than `leaveBytes`. A scan worker feeding a sink
+ * (sink.ts) claims with it, so that it packs and sends its records while the
+ * sink reads those last bytes, instead of the sink waiting for them.
+ */
+export function claimerLeaving(counter: SharedArrayBuffer, files: ScanInput[], items: ScanItem[], leaveBytes: number): () => number {
+  const cell = new Int32Array(counter);
+  // bytes from item k to the end
+  const rest = new Float64Array(items.length + 1);
+  for (let k = items.length - 1; k >= 0; k--) rest[k] = rest[k + 1]! + itemBytes(files, items[k]!);
+  return () => {
+    for (;;) {
+      const k = Atomics.load(cell, 0);
+      if (k >= items.length || rest[k]! < leaveBytes) return -1;
+      if (Atomics.compareExchange(cell, 0, k, k + 1) === k) return k;
+    }
   };
 }
 
