@@ -86,7 +86,9 @@ export interface OutputSpec {
   /**
    * A one-shot command: when the store has much to read (a first run), it may
    * answer from the transcripts directly and fill the store in a detached
-   * copy of itself (background-index.ts).
+   * copy of itself (background-index.ts); and when it is likely to read
+   * without the store, its workers start before the files are found (a
+   * server's repeated requests would start them for nothing).
    */
   background?: boolean;
 }
@@ -141,7 +143,7 @@ export async function produce(opts: CommonOptions, version: string, needs: { eve
   const dirs = resolveConfigDirs({ dirs: opts.dir });
   // a report read without the store (asked for, or a first run's) reads a large input in worker threads:
   // they start while the files are found; unused, they are stopped (and never hold the process)
-  const coldLikely = spec.buildFromParts && !opts.from && dirs.projectsDirs.length > 0 && (opts.store === false || (spec.background && !isIndexChild() && !fs.existsSync(storePath(opts))));
+  const coldLikely = spec.buildFromParts && spec.background && !opts.from && dirs.projectsDirs.length > 0 && (opts.store === false || (!isIndexChild() && !fs.existsSync(storePath(opts))));
   const early = coldLikely ? await (await import('./parts.js')).startColdWorkers() : null;
   const problems: { path: string; error: string }[] = [];
   const files = discoverFiles(dirs.projectsDirs, problems);
