@@ -31,7 +31,19 @@ await build({ ...common, entryPoints: [path.join(root, 'dist', 'live', 'statusli
 // every other command: the dynamic imports inside become lazy requires of modules kept in the same file, so a
 // command still initialises only what it uses, and packages such as pg are required only where needed
 await build({ ...common, entryPoints: [path.join(root, 'dist', 'cli', 'program.js')], outfile: path.join(root, 'dist', 'bundle', 'program.cjs') });
-// the worker that reduces a large cold report's records (cli/parts-worker.ts): one file, so it starts without loading ~40 modules
-await build({ ...common, entryPoints: [path.join(root, 'dist', 'cli', 'parts-worker.js')], outfile: path.join(root, 'dist', 'bundle', 'parts-worker.cjs') });
-// the scan worker (scan/worker.ts): a worker that loads one file starts ~10 ms sooner than one loading its ES modules
-await build({ ...common, entryPoints: [path.join(root, 'dist', 'scan', 'worker.js')], outfile: path.join(root, 'dist', 'bundle', 'scan-worker.cjs') });
+// the worker that reduces a large cold report's records (cli/parts-worker.ts) and the scan worker (scan/worker.ts):
+// one file each, so a worker starts without loading ~40 modules (~10 ms sooner), run by a loader that compiles it
+// with V8's code cache (cli/code-cache.cts): a worker otherwise compiles every function it runs anew, on cores the
+// scan keeps busy
+const workers = [
+  ['parts-worker', path.join(root, 'dist', 'cli', 'parts-worker.js')],
+  ['scan-worker', path.join(root, 'dist', 'scan', 'worker.js')],
+];
+for (const [name, entry] of workers) {
+  await build({ ...common, entryPoints: [entry], outfile: path.join(root, 'dist', 'bundle', `${name}-body.cjs`) });
+  fs.writeFileSync(
+    path.join(root, 'dist', 'bundle', `${name}.cjs`),
+    `// The ${name}: its bundle (${name}-body.cjs) run with V8's code cache (cli/code-cache.cts; written by scripts/bundle.mjs).\n` +
+      `require('../cli/code-cache.cjs').runWorkerBundle(require('node:path').join(__dirname, '${name}-body.cjs'), '${name}');\n`,
+  );
+}

@@ -31,8 +31,12 @@ function run(entry: string, args: string[]): unknown {
 }
 
 d('the bin entry on a large input (worker threads)', () => {
-  it('report without a store prints what main.js prints', () => {
-    expect(run(bin, ['--no-store'])).toEqual(run(main, ['--no-store']));
+  it('report without a store prints what main.js prints, again with the workers\' code caches the first run wrote', () => {
+    const viaMain = run(main, ['--no-store']);
+    expect(run(bin, ['--no-store'])).toEqual(viaMain);
+    const caches = fs.readdirSync(path.join(home, 'cache', 'cachelens'));
+    for (const name of ['program', 'parts-worker', 'scan-worker']) expect(caches.filter((f) => f.startsWith(`${name}-`) && f.endsWith('.v8cache')), name).toHaveLength(1);
+    expect(run(bin, ['--no-store'])).toEqual(viaMain);
   });
 
   it('report filling a new store, then re-run from it, prints what main.js prints', () => {

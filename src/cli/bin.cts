@@ -5,11 +5,11 @@
 // module loader (~8 ms of a ~50 ms call); every other command requires the
 // CommonJS bundle of the command line the same way. An unbundled build goes
 // on to the ES module entry, main.js.
-import fs = require('node:fs');
 import path = require('node:path');
 import type * as Statusline from '../live/statusline.js';
 import type * as Program from './program.js';
 import { statuslineFormat } from './argv.cjs';
+import { runCached } from './code-cache.cjs';
 
 const argv = process.argv.slice(2);
 
@@ -24,64 +24,10 @@ function bundled<T>(file: string): T | null {
   }
 }
 
-/** Where V8's code caches of the bundles go: the user cache dir, as discover/paths.ts finds it. */
-function codeCacheDir(): string {
-  const os = require('node:os') as typeof import('node:os');
-  const home = process.env.HOME ?? os.homedir();
-  if (process.platform === 'darwin') return path.join(home, 'Library', 'Caches', 'cachelens');
-  if (process.platform === 'win32') return path.join(process.env.LOCALAPPDATA ?? path.join(home, 'AppData', 'Local'), 'cachelens', 'Cache');
-  return path.join(process.env.XDG_CACHE_HOME ? process.env.XDG_CACHE_HOME : path.join(home, '.cache'), 'cachelens');
-}
-
-/**
- * A bundle compiled with V8's code cache: a fresh process then skips most
- * compiling (the status line: ~5 ms of a ~45 ms call; the command line's
- * 700 KB: ~10 ms of every command). The cache is keyed by the bundle's size
- * and mtime and Node's version; a missing, stale or rejected one is written
- * anew after the call (`after`), with the functions the call compiled. Any
- * problem with the cache only costs speed. The bundles use no import(),
- * which code run through node:vm cannot.
- */
+/** A bundle run with V8's code cache (code-cache.cts), or null when it cannot be read. */
 function cachedBundle<T>(name: string): { mod: T; after: () => void } | null {
-  const file = path.join(__dirname, '..', 'bundle', `${name}.cjs`);
-  let source: string;
-  let st: import('node:fs').Stats;
-  try {
-    source = fs.readFileSync(file, 'utf8');
-    st = fs.statSync(file);
-  } catch {
-    return null;
-  }
-  const cacheFile = path.join(codeCacheDir(), `${name}-${st.size}-${Math.trunc(st.mtimeMs)}-${process.version}.v8cache`);
-  let cached: Buffer | undefined;
-  try {
-    cached = fs.readFileSync(cacheFile);
-  } catch {
-    cached = undefined;
-  }
-  const vm = require('node:vm') as typeof import('node:vm');
-  const Module = require('node:module') as typeof import('node:module') & { wrap(code: string): string };
-  const script = new vm.Script(Module.wrap(source), { filename: file, cachedData: cached });
-  const mod = { exports: {} as T };
-  (script.runInThisContext() as (...a: unknown[]) => void)(mod.exports, Module.createRequire(file), mod, file, path.dirname(file));
-  return {
-    mod: mod.exports,
-    after() {
-      if (cached && !script.cachedDataRejected) return;
-      try {
-        fs.mkdirSync(path.dirname(cacheFile), { recursive: true });
-        const tmp = `${cacheFile}.${process.pid}`;
-        fs.writeFileSync(tmp, script.createCachedData());
-        fs.renameSync(tmp, cacheFile);
-        // caches of other builds or Node versions are of no further use
-        for (const f of fs.readdirSync(path.dirname(cacheFile))) {
-          if (f.startsWith(`${name}-`) && f.endsWith('.v8cache') && f !== path.basename(cacheFile)) fs.rmSync(path.join(path.dirname(cacheFile), f), { force: true });
-        }
-      } catch {
-        /* a read-only cache dir: no code cache, the same output */
-      }
-    },
-  };
+  const r = runCached<T>(path.join(__dirname, '..', 'bundle', `${name}.cjs`), name);
+  return r && { mod: r.mod, after: r.save };
 }
 
 const fast = statuslineFormat(argv);

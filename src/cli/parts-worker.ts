@@ -7,6 +7,7 @@ import { createCalendar, type Filters } from '../accounting/index.js';
 import { loadPricing, type Pricing } from '../pricing/index.js';
 import { mergeParts } from '../report/parts.js';
 import { sinkReply, sinkScan } from '../scan/sink.js';
+import { saveWorkerCode } from '../scan/worker-input.js';
 import { scanParts } from './parts.js';
 
 /** What the main thread gives the worker besides its share of the scan. */
@@ -22,7 +23,10 @@ async function main(): Promise<void> {
   const load = (extra: PartsWorkerInput): Pricing => loadPricing(extra.pricingFile ? { overrideFile: extra.pricingFile } : {});
   // the prices are read while the other threads' records are on their way
   const { records, extra, own } = await sinkScan<PartsWorkerInput>((x) => (pricing = load(x)));
-  sinkReply(mergeParts(scanParts(records, pricing ?? load(extra), createCalendar(extra.tz), extra.filters)), own);
+  const merged = mergeParts(scanParts(records, pricing ?? load(extra), createCalendar(extra.tz), extra.filters));
+  // (only when there was no cache: a first run after an install pays a few ms for the later ones)
+  saveWorkerCode();
+  sinkReply(merged, own);
 }
 
 // an error becomes the worker's 'error' event, which fails the report on the main thread

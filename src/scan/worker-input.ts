@@ -14,3 +14,12 @@ export function workerInput<D>(): Promise<D> {
   // next listener, happens before any later message can arrive)
   return new Promise((resolve) => parentPort!.once('message', (m: { kind: 'input'; data: D }) => resolve(m.data)));
 }
+
+/**
+ * Writes the worker's code cache when its loader keeps one (cli/code-cache.cts
+ * runWorkerBundle; nothing happens otherwise). Called once the worker's work is
+ * compiled and done, before it tells the main thread, which may stop it then.
+ */
+export function saveWorkerCode(): void {
+  (globalThis as { [k: symbol]: (() => void) | undefined })[Symbol.for('cachelens.saveWorkerCode')]?.();
+}

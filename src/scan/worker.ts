@@ -2,7 +2,7 @@
 import { parentPort } from 'node:worker_threads';
 import { claimer, claimerLeaving, scanItemsInThread, startWork, type WorkerInput } from './run.js';
 import { packRecords } from './transfer.js';
-import { workerInput } from './worker-input.js';
+import { saveWorkerCode, workerInput } from './worker-input.js';
 
 void workerInput<WorkerInput>().then((data) => {
   // called off before it started (the main thread read everything): claim nothing, say nothing
@@ -17,6 +17,11 @@ void workerInput<WorkerInput>().then((data) => {
     // straight to the sink: the main thread need not copy them in and out again
     data.sinkPort.postMessage(records, moved);
     data.sinkPort.close();
+    // (while the sink reduces, off the way of the result)
+    saveWorkerCode();
     parentPort!.postMessage(counts);
-  } else parentPort!.postMessage({ ...records, ...counts }, moved);
+  } else {
+    saveWorkerCode();
+    parentPort!.postMessage({ ...records, ...counts }, moved);
+  }
 });
