@@ -94,7 +94,10 @@ d('the cold report in worker threads (sink)', () => {
     const plain = await scanWithSink<Merged, typeof sink.extra>(files, sink, workerUrl()!, { threads: 2, events: false });
     // started early and used
     const early = startEarly(sinkUrl, workerUrl()!, 2);
+    let earlyReplied = false;
+    early.sink.once('message', () => (earlyReplied = true));
     const used = await scanWithSink<Merged, typeof sink.extra>(files, sink, workerUrl()!, { threads: 2, events: false, early });
+    expect(earlyReplied).toBe(true); // (the early sink did the work, not a fresh one)
     expect(used.result).toEqual(plain.result);
     expect(used.counts).toEqual(plain.counts);
     // one that failed before it got its input (a file that is no worker): the others are stopped, fresh ones do the work
@@ -105,7 +108,10 @@ d('the cold report in worker threads (sink)', () => {
     expect(fallback.result).toEqual(plain.result);
     // started for another number of threads: not used either
     const other = startEarly(sinkUrl, workerUrl()!, 3);
+    let otherReplied = false;
+    other.sink.once('message', () => (otherReplied = true));
     const third = await scanWithSink<Merged, typeof sink.extra>(files, sink, workerUrl()!, { threads: 2, events: false, early: other });
+    expect(otherReplied).toBe(false);
     expect(third.result).toEqual(plain.result);
   });
 });

@@ -8,7 +8,7 @@ import { createCalendar, prepareDataset, type Filters } from '../src/accounting/
 import { analyzeCache, wasteLookup } from '../src/cache/index.js';
 import { scanParts } from '../src/cli/parts.js';
 import { discoverFiles } from '../src/discover/index.js';
-import { emptyIssues } from '../src/domain/types.js';
+import { emptyIssues, type RequestRecord } from '../src/domain/types.js';
 import { loadPricing } from '../src/pricing/index.js';
 import { buildOverview, finishOverview } from '../src/report/overview.js';
 import { mergeParts } from '../src/report/parts.js';
@@ -28,17 +28,30 @@ d('the report a session at a time (no store)', () => {
   it('has the records of the whole scan, each session in time order', async () => {
     const all = await scanFiles(files(), { events: true });
     const by = await scanSessions(files(), { events: true });
-    const requests = by.sessions.flatMap((s) => by.records(s).requests);
-    const events = by.sessions.flatMap((s) => by.records(s).events);
-    const errors = by.sessions.flatMap((s) => by.records(s).apiErrors);
+    // every row as its full record, as the few rows that need one get it
+    const recordsOf = (s: string): RequestRecord[] => {
+      const rows = by.rows(s).requests;
+      return Array.from({ length: rows.count }, (_, i) => rows.record(i));
+    };
+    const requests = by.sessions.flatMap(recordsOf);
+    const events = by.sessions.flatMap((s) => by.rows(s).events);
+    const errors = by.sessions.flatMap((s) => by.rows(s).apiErrors);
     expect(requests.length).toBe(all.requests.length);
     expect(new Set(requests.map((r) => r.key))).toEqual(new Set(all.requests.map((r) => r.key)));
     // the same objects' contents, whichever way they were made
     const byKey = new Map(all.requests.map((r) => [r.key, r]));
     for (const r of requests) expect({ ...r }).toEqual({ ...byKey.get(r.key) });
     for (const s of by.sessions) {
-      const ts = by.records(s).requests.map((r) => r.timestamp);
+      // in time order, and what seek reads is the record's own
+      const rows = by.rows(s).requests;
+      const recs = recordsOf(s);
+      const ts = recs.map((r) => r.timestamp);
       expect(ts).toEqual([...ts].sort((a, b) => a - b));
+      for (let i = 0; i < rows.count; i++) {
+        rows.seek(i);
+        const r = recs[i]!;
+        expect([rows.timestamp, rows.input, rows.cacheWrite5m, rows.cacheWrite1h, rows.cacheRead, rows.output, rows.project, rows.agentId, rows.model, rows.speed, rows.inferenceGeo, rows.agentAt(i)]).toEqual([r.timestamp, r.input, r.cacheWrite5m, r.cacheWrite1h, r.cacheRead, r.output, r.project, r.agentId, r.model, r.speed, r.inferenceGeo, r.agentId]);
+      }
     }
     expect(errors.length).toBe(all.apiErrors.length);
     // events of sessions without requests or API errors belong to no report row: the rest are all there

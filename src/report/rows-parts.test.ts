@@ -10,7 +10,7 @@ import { datasetParts } from '../cli/parts.js';
 import { prepareDataset } from '../accounting/index.js';
 import type { ApiErrorRecord, ConversationEvent, RequestRecord, RequestRows } from '../domain/types.js';
 import { loadPricing } from '../pricing/index.js';
-import { rowsPart } from './rows-parts.js';
+import { rowsSession, rowsSessionPart, type RowsInput } from './rows-parts.js';
 
 const pricing = loadPricing();
 const none: Filters = { since: null, until: null, project: null, model: null };
@@ -42,11 +42,18 @@ function rowsOf(records: RequestRecord[]): RequestRows {
   return rows;
 }
 
+/** The session's part with no start levels (as scanParts makes it), and whether it waits for them. */
+function rowsPart(s: RowsInput, filters: Filters): { part: ReturnType<typeof rowsSessionPart>; fanout: boolean } | undefined {
+  const calendar = createCalendar('UTC');
+  const x = rowsSession(s, calendar, filters);
+  return x && { part: rowsSessionPart(x, pricing, calendar, new Map()), fanout: x.fanout };
+}
+
 function both(requests: RequestRecord[], events: ConversationEvent[], filters: Filters = none, apiErrors: ApiErrorRecord[] = []) {
   const calendar = createCalendar('UTC');
   const sorted = [...requests].sort((a, b) => a.timestamp - b.timestamp || a.offset - b.offset);
   const direct = datasetParts(prepareDataset({ requests: sorted, apiErrors, events }, pricing, calendar, filters), pricing).parts[0];
-  const got = rowsPart({ session: S, requests: rowsOf(sorted), apiErrors, events }, pricing, calendar, filters, new Map());
+  const got = rowsPart({ session: S, requests: rowsOf(sorted), apiErrors, events }, filters);
   return { direct, got: got?.part };
 }
 
@@ -75,10 +82,9 @@ describe('rowsPart gives the direct path its part', () => {
     const { direct, got } = both(apart, []);
     expect(direct!.total[10]).toBe(1);
     expect(got).toEqual(direct);
-    const calendar = createCalendar('UTC');
     const inOrder = [...apart].sort((a, b) => a.timestamp - b.timestamp);
-    expect(rowsPart({ session: S, requests: rowsOf(inOrder), apiErrors: [], events: [] }, pricing, calendar, none, new Map())!.fanout).toBe(false);
-    expect(rowsPart({ session: S, requests: rowsOf(fanout()), apiErrors: [], events: [] }, pricing, calendar, none, new Map())!.fanout).toBe(true);
+    expect(rowsPart({ session: S, requests: rowsOf(inOrder), apiErrors: [], events: [] }, none)!.fanout).toBe(false);
+    expect(rowsPart({ session: S, requests: rowsOf(fanout()), apiErrors: [], events: [] }, none)!.fanout).toBe(true);
   });
 
   it('a sub-agent started after /clear is a start, not a fan-out', () => {

@@ -83,12 +83,6 @@ export function rowsSessionPart(x: RowsSession, pricing: Pricing, calendar: Cale
   return finishPart(x.input.session, w);
 }
 
-/** rowsSession and rowsSessionPart of one session. */
-export function rowsPart(s: RowsInput, pricing: Pricing, calendar: Calendar, filters: Filters, levels: StartLevels): { part: SessionPart; fanout: boolean } | undefined {
-  const x = rowsSession(s, calendar, filters);
-  return x && { part: rowsSessionPart(x, pricing, calendar, levels), fanout: x.fanout };
-}
-
 const NO_FANOUT: ReadonlyMap<number, number | null> = new Map();
 
 /** The session's conversations (by agent id, null = main thread) with their first requests that the filters keep. */

@@ -1,5 +1,6 @@
-// Turning the request table into the plain, sorted records a scan returns.
-// Split from collect.ts: this runs once, at the end, on the main thread.
+// Turning the request table into what a scan returns, once it is done: every
+// record as a plain object in line order (finishCollected), or a session's
+// records at a time, read in place (bySession). Split from collect.ts.
 import { inLineOrder, type ApiErrorRecord, type ConversationEvent, type RequestRecord, type RequestRows } from '../domain/types.js';
 import type { Collected } from './collect.js';
 import { N_INPUT, N_OFFSET, N_OUTPUT, N_READ, N_TOK_OFFSET, N_TOK_TS, N_TS, N_W1, N_W5, NN, NS, type RequestTable, S_AGENT, S_CWD, S_FILE, S_GEO, S_MESSAGE, S_MODEL, S_PROJECT, S_REQUEST, S_SESSION, S_SPEED, S_TOK_FILE, S_VERSION } from './_table.js';
@@ -216,16 +217,15 @@ export function finishCollected(c: Collected): { requests: RequestRecord[]; apiE
 export interface SessionRecords {
   /** sessions with requests, in the order of their first request; then those with API errors only */
   sessions: string[];
-  /** a session's records, API errors and events, each in time order (the records are made on every call) */
-  records(sessionId: string): { requests: RequestRecord[]; apiErrors: ApiErrorRecord[]; events: ConversationEvent[] };
-  /** the same, with the requests read in place instead of made */
+  /** a session's requests (read in place), API errors and events, each in time order */
   rows(sessionId: string): { requests: RequestRows; apiErrors: ApiErrorRecord[]; events: ConversationEvent[] };
 }
 
 /**
  * finishCollected, a session at a time: the columns stay as they are and a
- * session's record objects are made when asked for, so a caller that reduces
- * each session to sums never holds every record at once.
+ * session's rows are read in place when asked for (a record object only for a
+ * row that needs one), so a caller that reduces each session to sums never
+ * makes an object per record.
  */
 export function bySession(c: Collected): SessionRecords {
   const t = c.requests;
@@ -261,7 +261,6 @@ export function bySession(c: Collected): SessionRecords {
   let named: (string | null)[] | undefined;
   return {
     sessions,
-    records: (s) => ({ requests: requestRecords(t, rows.get(s) ?? []), apiErrors: errorsOf.get(s) ?? [], events: eventsOf.get(s) ?? [] }),
     rows: (s) => {
       named ??= ([null] as (string | null)[]).concat(strings);
       return { requests: new TableRows(t, rows.get(s) ?? [], named), apiErrors: errorsOf.get(s) ?? [], events: eventsOf.get(s) ?? [] };

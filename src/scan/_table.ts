@@ -140,7 +140,7 @@ export class RequestTable {
     return this.findHashed(finishHash(h), messageId, requestId);
   }
 
-  /** findStrings, given the key's hash (as keyHash gives it: another table's, whose records are merged here). */
+  /** findStrings, given the key's hash (another table's, as its keyHashes give it: its records are merged here). */
   findHashed(h: number, messageId: string, requestId: string | null): number {
     this.pendingHash = h;
     const slots = this.slots;

@@ -6,11 +6,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { emptyCollected, requestRecords } from './collect.js';
-import { addFast } from './collect.js';
 import { FALLBACK, FastDecoder, R_API_ERROR, R_EVENT, R_NO_MESSAGE_ID, R_NO_TIMESTAMP, R_NONE, R_SYNTHETIC, R_USAGE } from './fast.js';
 import { newScratch } from './file.js';
-import { decodeLine, type LineContext, type LineOutcome } from './line.js';
+import { decodeLine, type LineOutcome } from './line.js';
+import { ctx, line, usage } from './lines.fixture.js';
 import { Rng } from '../demo/_random.js';
 import { growWasmBuffer } from './_wasm.js';
 import { SkimError } from './skim.js';
@@ -19,7 +18,6 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'
 const claudeProjects = path.resolve(repoRoot, '..', 'shared', 'data', 'claude-home', 'projects');
 const haveShared = fs.existsSync(claudeProjects);
 
-const ctx: LineContext = { file: '/p/f.jsonl', project: 'p', fileAgentId: 'agentfile', fileSessionId: 'file-session' };
 
 /** What the fast decoder says about a line, as the generic decoder's outcome list (null: FALLBACK). */
 function fastSays(d: FastDecoder, buf: Buffer, s: number, t: number, events: boolean): LineOutcome[] | null {
@@ -145,35 +143,6 @@ function realMarkedLines(limit: number): string[] {
   if (out.length <= limit) return out;
   const step = out.length / limit;
   return Array.from({ length: limit }, (_, i) => out[Math.floor(i * step)]!);
-}
-
-const base = {
-  parentUuid: 'ff47d8d3-5a25-42ae-869b-05726986e2fd',
-  isSidechain: false,
-  userType: 'external',
-  cwd: '/Users/dev/project',
-  sessionId: '9e953218-585f-4692-89df-9e0747a31c68',
-  version: '2.0.5',
-  gitBranch: 'main',
-};
-const usage = {
-  input_tokens: 4,
-  cache_creation_input_tokens: 14202,
-  cache_read_input_tokens: 5161,
-  cache_creation: { ephemeral_5m_input_tokens: 14202, ephemeral_1h_input_tokens: 0 },
-  output_tokens: 1,
-  service_tier: 'standard',
-};
-function line(over: Record<string, unknown> = {}, message: Record<string, unknown> = {}): string {
-  return JSON.stringify({
-    ...base,
-    message: { id: 'msg_01JTYeTNdx3Cxj5p84DbzvX8', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5-20250929', content: [{ type: 'text', text: 'hi' }], stop_reason: null, usage, ...message },
-    requestId: 'req_011CTmASeVdRncP2oV9M3Eo2',
-    type: 'assistant',
-    uuid: '3db02418-3536-43ba-bf2d-34f344154b46',
-    timestamp: '2025-10-03T23:52:01.650Z',
-    ...over,
-  });
 }
 
 describe.each(MODES)('fast decoder (%s walk)', (mode) => {
@@ -375,32 +344,5 @@ describe.each(MODES)('fast decoder (%s walk)', (mode) => {
       }
     }
     expect(tally.lines).toBeGreaterThan(5000);
-  });
-});
-
-describe('request table', () => {
-  it('finds a response by bytes or by decoded strings alike (escaped and plain ids are the same response)', () => {
-    const c = emptyCollected();
-    const d = new FastDecoder();
-    const add = (text: string, offset: number): void => {
-      const b = Buffer.from(text);
-      const r = d.decode(b, 0, b.length, ctx, false);
-      expect(r).toBe(R_USAGE);
-      addFast(c, d, r, ctx, offset);
-    };
-    add(line({ timestamp: '2026-01-01T00:00:02.000Z' }, { id: 'msg_Abc', usage: { ...usage, output_tokens: 3 } }), 100);
-    add(line({ timestamp: '2026-01-01T00:00:01.000Z' }, { id: 'msg_\\u0041bc', usage: { ...usage, output_tokens: 9 } }).replace('msg_\\\\u0041bc', 'msg_\\u0041bc'), 200);
-    add(line({ timestamp: '2026-01-01T00:00:03.000Z', requestId: 'req_\u00e9' }, { id: 'msg_Abc' }), 300);
-    add(line({ timestamp: '2026-01-01T00:00:04.000Z', requestId: 'req_\\u00e9' }, { id: 'msg_Abc', usage: { ...usage, output_tokens: 50 } }).replace('req_\\\\u00e9', 'req_\\u00e9'), 400);
-    const recs = requestRecords(c.requests).sort((a, b) => a.offset - b.offset);
-    expect(recs.map((r) => [r.messageId, r.requestId, r.output, r.offset])).toEqual([
-      ['msg_Abc', 'req_011CTmASeVdRncP2oV9M3Eo2', 9, 200],
-      ['msg_Abc', 'req_\u00e9', 50, 300],
-    ]);
-    // where the tokens came from travels with each record (the store merges records across scans with it)
-    expect(recs.map((r) => [r.tokTimestamp, r.tokFile, r.tokOffset])).toEqual([
-      [Date.parse('2026-01-01T00:00:01.000Z'), ctx.file, 200],
-      [Date.parse('2026-01-01T00:00:04.000Z'), ctx.file, 400],
-    ]);
   });
 });
