@@ -1,20 +1,23 @@
-// Scanning into a worker ("the sink"): worker threads share the files as in
-// scanFiles, but the main thread reads nothing and the records end in one of
-// the workers, which merges the others' records (sent straight to it, each
-// through a message channel of its own) into its own and hands them,
-// a session at a time (SessionRecords), to its entry file's code; only that
-// code's result comes back to the main thread.
+// Scanning into a worker ("the sink"): the main thread and worker threads
+// share the files as in scanFiles, but the records end in one of the workers,
+// which merges the others' records (sent straight to it, each through a
+// message channel of its own) into its own and hands them, a session at a
+// time (SessionRecords), to its entry file's code; only that code's result
+// comes back to the main thread.
 //
-// Why: V8 doubles a thread's young generation up to 16 MiB semispaces once
-// enough objects have survived its scavenges, and the main thread's limit
-// cannot be set from inside the process; a worker's can (resourceLimits).
-// Reading and reducing a large input keeps objects alive across scavenges
-// however it is cut, so it runs where the young generation stays small.
+// Why a worker reduces: V8 doubles a thread's young generation up to 16 MiB
+// semispaces once enough objects have survived its scavenges, and the main
+// thread's limit cannot be set from inside the process; a worker's can
+// (resourceLimits). Reducing keeps objects alive across scavenges however it
+// is cut, so it runs where the young generation stays small. Reading a share
+// keeps little alive (records are columns, handed over at the end), so the
+// main thread reads one: that is a worker fewer to start (~40 ms of a core),
+// and its share starts as soon as the files are found.
 import { MessageChannel, parentPort, Worker, type MessagePort } from 'node:worker_threads';
-import { emptyIssues, type ScanIssues, type ScanResult } from '../domain/types.js';
+import { emptyIssues, type ScanIssues } from '../domain/types.js';
 import { bySession, mergeCollected, type SessionRecords } from './collect.js';
-import { addIssues, claimer, oncePerFile, planItems, replyOf, scanItemsInThread, startWork, type ScanInput, type WorkerInput } from './run.js';
-import { mergePacked, type PackedRecords } from './transfer.js';
+import { addIssues, claimer, claimerLeaving, oncePerFile, planItems, replyOf, scanItemsInThread, startWork, type ScanInput, type WorkerInput } from './run.js';
+import { mergePacked, recordsMessage, type Records } from './transfer.js';
 import type { ScanFile } from './index.js';
 import { DEFERRED, workerInput } from './worker-input.js';
 
@@ -26,7 +29,7 @@ interface SinkData<X> {
   ports: MessagePort[];
 }
 
-type Records = { packed: PackedRecords; apiErrors: ScanResult['apiErrors']; events: ScanResult['events'] };
+
 
 /** Scan counts of one thread. */
 export type Counts = { issues: ScanIssues; bytes: number; usageLines: number };
@@ -39,9 +42,9 @@ const SINK_YOUNG_MB = 8;
 /** Scan-only workers keep little: their young generation is smaller still. */
 const SCAN_YOUNG_MB = 4;
 /**
- * A scan worker packs and sends its records in about the time the sink reads
- * 1/64 of the input (~10 ms for half of 1 GiB): it leaves that much at the
- * end to the sink.
+ * A reading thread packs and sends its records in about the time the sink
+ * reads 1/64 of the input (~10 ms for half of 1 GiB): it leaves that much at
+ * the end to the sink.
  */
 const LEAVE_SHARE = 64;
 
@@ -58,9 +61,14 @@ export interface EarlyWorkers {
   stop(): void;
 }
 
+/** Scan-only workers of a scan into a sink with `threads` threads: the sink and the main thread read too. */
+function scanWorkers(threads: number): number {
+  return Math.max(0, threads - 2);
+}
+
 export function startEarly(sinkUrl: URL, scanUrl: URL, threads: number): EarlyWorkers {
   const sink = new Worker(sinkUrl, { workerData: DEFERRED, resourceLimits: { maxYoungGenerationSizeMb: SINK_YOUNG_MB } });
-  const scanners = Array.from({ length: Math.max(1, threads) - 1 }, () => new Worker(scanUrl, { workerData: DEFERRED, resourceLimits: { maxYoungGenerationSizeMb: SCAN_YOUNG_MB } }));
+  const scanners = Array.from({ length: scanWorkers(threads) }, () => new Worker(scanUrl, { workerData: DEFERRED, resourceLimits: { maxYoungGenerationSizeMb: SCAN_YOUNG_MB } }));
   const early: EarlyWorkers = {
     sink,
     scanners,
@@ -79,8 +87,8 @@ export function startEarly(sinkUrl: URL, scanUrl: URL, threads: number): EarlyWo
 }
 
 /**
- * Main thread: scans `files` with `threads` worker threads, the sink at
- * `sink.url` (which gets `sink.extra`) and scan workers at `scanUrl`, and
+ * Main thread: scans `files` with `threads` threads (this one, the sink at
+ * `sink.url`, which gets `sink.extra`, and scan workers at `scanUrl`), and
  * resolves to the sink's result and the scan's counts. `early`: workers
  * started for it already (startEarly with the same urls and threads).
  */
@@ -93,13 +101,15 @@ export async function scanWithSink<T, X>(
   const threads = Math.max(1, opts.threads);
   const inputs: ScanInput[] = files.map((f) => ({ path: f.path, project: f.project, fileAgentId: f.fileAgentId, fileSessionId: f.fileSessionId, size: f.size, startOffset: f.startOffset }));
   const items = planItems(inputs, threads);
-  // cell 0: the next item; cell i: worker i's state (nobody is called off: the main thread reads nothing)
+  // cell 0: the next item; cell 1: the sink's state, 2 .. threads - 1: the scan workers', threads: this thread's
+  // (nobody is called off: the sink reduces whatever the others read)
   const counter = new SharedArrayBuffer(4 * (threads + 1));
   const input = (slot: number): WorkerInput => ({ files: inputs, items, counter, slot, events: opts.events });
-  // a channel from each scan worker straight to the sink
+  // a channel from each other reading thread straight to the sink (the last one is this thread's)
   const channels = Array.from({ length: threads - 1 }, () => new MessageChannel());
   const data: SinkData<X> = { scan: input(1), extra: sink.extra, ports: channels.map((c) => c.port1) };
-  const early = opts.early && !opts.early.failed && opts.early.scanners.length === threads - 1 ? opts.early : null;
+  const workers = scanWorkers(threads);
+  const early = opts.early && !opts.early.failed && opts.early.scanners.length === workers ? opts.early : null;
   if (opts.early && !early) opts.early.stop();
   const start = (url: URL, youngMb: number, d: unknown, transferList: MessagePort[], started: Worker | undefined): Worker => {
     if (!started) return new Worker(url, { workerData: d, transferList, resourceLimits: { maxYoungGenerationSizeMb: youngMb } });
@@ -111,9 +121,9 @@ export async function scanWithSink<T, X>(
   const sinkDone = replyOf<SinkReply<T>>(sinkWorker, 'the worker reducing the records');
   // awaited below; if a scan worker fails first, the sink's end (terminated in finally) must not become an unhandled rejection
   sinkDone.catch(() => undefined);
-  // the scan workers leave the last ~1.5 % of the bytes to the sink: they pack and send their records while it reads those
+  // the other readers leave the last ~1.5 % of the bytes to the sink: they pack and send their records while it reads those
   const leaveBytes = inputs.reduce((n, f) => n + f.size, 0) / LEAVE_SHARE;
-  const scanners = channels.map((c, i) => start(scanUrl, SCAN_YOUNG_MB, { ...input(i + 2), sinkPort: c.port2, leaveBytes }, [c.port2], early?.scanners[i]));
+  const scanners = channels.slice(0, workers).map((c, i) => start(scanUrl, SCAN_YOUNG_MB, { ...input(i + 2), sinkPort: c.port2, leaveBytes }, [c.port2], early?.scanners[i]));
   const counts: Counts = { issues: emptyIssues(), bytes: 0, usageLines: 0 };
   const add = (c: Counts): void => {
     addIssues(counts.issues, c.issues);
@@ -121,6 +131,16 @@ export async function scanWithSink<T, X>(
     counts.usageLines += c.usageLines;
   };
   try {
+    const own = channels[workers];
+    if (own) {
+      // this thread's share, read while the workers start and read theirs
+      startWork(counter, threads);
+      const r = scanItemsInThread(inputs, items, claimerLeaving(counter, inputs, items, leaveBytes), { events: opts.events });
+      const { records, moved } = recordsMessage(r.collected);
+      own.port2.postMessage(records, moved);
+      own.port2.close();
+      add(r);
+    }
     await Promise.all(scanners.map(async (w) => add((await replyOf<Counts>(w, 'a scan worker'))!)));
     const s = (await sinkDone)!;
     add(s);
@@ -133,7 +153,7 @@ export async function scanWithSink<T, X>(
 
 /**
  * In the sink worker: reads its share of the items, then merges the records
- * the scan workers send it (each through its port); `meanwhile` runs in
+ * the other reading threads send it (each through its port); `meanwhile` runs in
  * between, while those are on their way. Resolves to all of them, a
  * session at a time, with the entry's `extra` and the sink's own counts.
  */
@@ -144,7 +164,7 @@ export async function sinkScan<X>(meanwhile?: (extra: X) => void): Promise<{ rec
   const r = scanItemsInThread(s.files, s.items, claimer(s.counter, s.items.length), { events: s.events });
   // the other threads' records are not here yet (they finish about when this one does, then pack and send theirs)
   meanwhile?.(data.extra);
-  // each scan worker's records arrive once, through its own port (merged in any order: the merge is order-free)
+  // each other reader's records arrive once, through its own port (merged in any order: the merge is order-free)
   await Promise.all(
     data.ports.map(
       (port) =>

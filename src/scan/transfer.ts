@@ -2,7 +2,8 @@
 // already columns (collect.ts), so they travel as their two typed arrays
 // (moved, not copied, and released once merged) and one string holding the
 // thread's string pool.
-import { mergeColumns, releaseColumns, type RequestTable } from './collect.js';
+import type { ScanResult } from '../domain/types.js';
+import { mergeColumns, releaseColumns, type Collected, type RequestTable } from './collect.js';
 
 export interface PackedRecords {
   count: number;
@@ -37,4 +38,15 @@ export function mergePacked(into: RequestTable, p: PackedRecords): void {
   for (let i = 0; i < strings.length; i++) strings[i] = p.text.slice(p.starts[i]!, p.starts[i + 1]!);
   mergeColumns(into, p.count, p.nums, p.refs, strings, p.hashes);
   releaseColumns(p.nums, p.refs);
+}
+
+/** A thread's records as a reading thread sends them to another (scan/sink.ts). */
+export type Records = { packed: PackedRecords; apiErrors: ScanResult['apiErrors']; events: ScanResult['events'] };
+
+/** `collected` as a reading thread sends it: the message and the buffers that move with it (not copied). */
+export function recordsMessage(collected: Collected): { records: Records; moved: ArrayBuffer[] } {
+  const packed = packRecords(collected.requests);
+  const records = { packed, apiErrors: [...collected.apiErrors.values()], events: collected.events };
+  const moved = [packed.nums.buffer as ArrayBuffer, packed.refs.buffer as ArrayBuffer, packed.starts.buffer as ArrayBuffer, packed.hashes.buffer as ArrayBuffer];
+  return { records, moved };
 }

@@ -1,7 +1,7 @@
 // Worker entry: scans the items it claims from the shared counter and posts back its reduced records.
 import { parentPort } from 'node:worker_threads';
 import { claimer, claimerLeaving, scanItemsInThread, startWork, type WorkerInput } from './run.js';
-import { packRecords } from './transfer.js';
+import { recordsMessage } from './transfer.js';
 import { saveWorkerCode, workerInput } from './worker-input.js';
 
 void workerInput<WorkerInput>().then((data) => {
@@ -9,9 +9,7 @@ void workerInput<WorkerInput>().then((data) => {
   if (!startWork(data.counter, data.slot)) return;
   const claim = data.leaveBytes ? claimerLeaving(data.counter, data.files, data.items, data.leaveBytes) : claimer(data.counter, data.items.length);
   const r = scanItemsInThread(data.files, data.items, claim, { events: data.events });
-  const packed = packRecords(r.collected.requests);
-  const records = { packed, apiErrors: [...r.collected.apiErrors.values()], events: r.collected.events };
-  const moved = [packed.nums.buffer as ArrayBuffer, packed.refs.buffer as ArrayBuffer, packed.starts.buffer as ArrayBuffer, packed.hashes.buffer as ArrayBuffer];
+  const { records, moved } = recordsMessage(r.collected);
   const counts = { issues: r.issues, bytes: r.bytes, usageLines: r.usageLines, fileEnds: r.fileEnds };
   if (data.sinkPort) {
     // straight to the sink: the main thread need not copy them in and out again
