@@ -16,6 +16,13 @@ import { growWasmBuffer, wasmBuffer, type WasmWalk } from './_wasm.js';
  * speed; false positives only cost a decode, which checks the structure.
  */
 const USAGE_MARKER = Buffer.from('_tokens'); // every usage object: input_tokens / output_tokens
+/**
+ * ...as a key: followed by a quote. Inside a JSON string a quote is escaped
+ * (`_tokens\"`), so code or prose that mentions input_tokens (common in
+ * tool results) does not mark its line. (Searched for as 7 bytes, then this
+ * byte checked: Buffer.indexOf is much slower on the 8-byte needle.)
+ */
+const USAGE_MARKER_END = 34;
 const EVENT_MARKERS = [
   Buffer.from('<comman'), // <command-name>/model</command-name> user lines
   Buffer.from('_bounda'), // compact_boundary and microcompact_boundary
@@ -130,6 +137,8 @@ export function scanFile(path: string, ctx: LineContext, collected: Collected, o
       let h = nextHit[i]!;
       if (h !== Infinity && h < s) {
         h = view.indexOf(MARKERS[i]!, s);
+        // (MARKERS[0] is USAGE_MARKER)
+        if (i === 0) while (h >= 0 && view[h + USAGE_MARKER.length] !== USAGE_MARKER_END) h = view.indexOf(USAGE_MARKER, h + 1);
         if (h < 0) h = Infinity;
         nextHit[i] = h;
       }

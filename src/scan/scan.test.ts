@@ -1,11 +1,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { discoverFiles, resolveConfigDirs } from '../discover/index.js';
 import { skimObject, SkimError } from './skim.js';
 import { scanFiles } from './index.js';
 import { splitUsage } from './line.js';
+import { FastDecoder } from './fast.js';
 
 function tmpConfig(files: Record<string, string>): string {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'cachelens-scan-'));
@@ -188,6 +189,28 @@ describe('scanFiles', () => {
     const r = await scanDir(root);
     expect(r.requests).toHaveLength(0);
     expect(r.events).toHaveLength(0);
+  });
+
+  it('decodes a line for its usage only where _tokens ends a key, not where a string mentions it', async () => {
+    const prose = JSON.stringify({ type: 'user', sessionId: 's1', timestamp: '2026-01-01T00:00:00.000Z', message: { role: 'user', content: [{ type: 'tool_result', content: 'totalInputTokens += usage.input_tokens;\n{"output_tokens": 5}' }] } });
+    // a key of a tool result's own usage: structure, so the line is decoded (and found to be no request)
+    const keyed = JSON.stringify({ type: 'user', sessionId: 's1', timestamp: '2026-01-01T00:00:01.000Z', message: { role: 'user', content: 'done' }, toolUseResult: { usage: { total_tokens: 7 } } });
+    // mentioned in its text first, then its real usage keys
+    const mentioned = assistant({ id: 'msg_m', ts: '2026-01-01T00:00:02.000Z', out: 4, read: 11, text: 'input_tokens and cache_read_input_tokens, quoted: "output_tokens"' });
+    const plain = assistant({ id: 'msg_p', ts: '2026-01-01T00:00:03.000Z', out: 2, read: 5 });
+    const root = tmpConfig({ 'p/s1.jsonl': [prose, keyed, mentioned, plain].join('\n') + '\n' });
+    const decode = vi.spyOn(FastDecoder.prototype, 'decode');
+    try {
+      const r = await scanDir(root);
+      expect(decode).toHaveBeenCalledTimes(3);
+      expect(r.requests.map((x) => [x.messageId, x.output, x.cacheRead])).toEqual([
+        ['msg_m', 4, 11],
+        ['msg_p', 2, 5],
+      ]);
+      expect(r.stats.badLines).toBe(0);
+    } finally {
+      decode.mockRestore();
+    }
   });
 
   it('reports conversation events: compaction, commands, session starts', async () => {
