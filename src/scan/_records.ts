@@ -55,19 +55,34 @@ function smi(x: number): number {
   return i === x ? i : x;
 }
 
+/** Record columns and the strings their references index: a request table's, or another thread's (KeptRecords). */
+interface Columns {
+  num: Float64Array;
+  ref: Int32Array;
+  strings: readonly string[];
+}
+
+function tableColumns(t: RequestTable): Columns {
+  return { num: t.num, ref: t.ref, strings: t.pool.strings };
+}
+
 /**
  * The request records as plain objects, in `order` (record indexes; default:
  * as stored).
  */
 export function requestRecords(t: RequestTable, order?: ArrayLike<number>): Request[] {
-  const n = order ? order.length : t.count;
+  return columnRecords(tableColumns(t), order ?? Uint32Array.from({ length: t.count }, (_, i) => i));
+}
+
+function columnRecords(c: Columns, order: ArrayLike<number>): Request[] {
+  const n = order.length;
   const out: Request[] = new Array<Request>(n);
-  const num = t.num;
-  const ref = t.ref;
-  const strings = t.pool.strings;
+  const num = c.num;
+  const ref = c.ref;
+  const strings = c.strings;
   const s = (i: number): string | null => (i < 0 ? null : strings[i]!);
   for (let k = 0; k < n; k++) {
-    const r = order ? order[k]! : k;
+    const r = order[k]!;
     const o = r * NN;
     const b = r * NS;
     const messageId = strings[ref[b + S_MESSAGE]!]!;
@@ -100,7 +115,23 @@ export function requestRecords(t: RequestTable, order?: ArrayLike<number>): Requ
   return out;
 }
 
-/** A session's rows of the table read in place (RequestRows): one object for all of them. */
+/**
+ * Records another thread's table holds and the sink's table does not (its
+ * others were merged into it: mergePacked with `kept`): read where they are,
+ * not copied in, and listed with the table's by bySession.
+ */
+export interface KeptRecords extends Columns {
+  /** the kept record indexes */
+  rows: number[];
+}
+
+const NO_KEPT: KeptRecords = { num: new Float64Array(0), ref: new Int32Array(0), strings: [], rows: [] };
+
+/**
+ * A session's rows read in place (RequestRows): one object for all of them.
+ * A row g below `split` is record g of the table, one above it record
+ * kept.rows[g - split] of the kept records.
+ */
 class TableRows implements RequestRows {
   timestamp = 0;
   input = 0;
@@ -115,22 +146,38 @@ class TableRows implements RequestRows {
   inferenceGeo: string | null = null;
   readonly count: number;
   /**
-   * `named`: the pool's strings one place on, with null first, so that a
-   * reference (-1 for null) reads as named[ref + 1] with no branch: a branch
-   * first taken after the code was optimized throws that code away.
+   * `named`, `keptNamed`: the strings one place on, with null first, so that
+   * a reference (-1 for null) reads as named[ref + 1] with no branch: a
+   * branch first taken after the code was optimized throws that code away.
    */
+  // (the table's and the kept records' arrays as fields of their own: seek picks between them with no object of either shape)
+  private readonly tNum: Float64Array;
+  private readonly tRef: Int32Array;
+  private readonly kNum: Float64Array;
+  private readonly kRef: Int32Array;
+  private readonly kRows: readonly number[];
   constructor(
-    private readonly t: RequestTable,
-    private readonly rows: readonly number[],
+    private readonly t: Columns,
     private readonly named: readonly (string | null)[],
+    private readonly kept: KeptRecords,
+    private readonly keptNamed: readonly (string | null)[],
+    private readonly split: number,
+    private readonly rows: readonly number[],
   ) {
     this.count = rows.length;
+    this.tNum = t.num;
+    this.tRef = t.ref;
+    this.kNum = kept.num;
+    this.kRef = kept.ref;
+    this.kRows = kept.rows;
   }
   seek(i: number): void {
-    const r = this.rows[i]!;
-    const num = this.t.num;
-    const ref = this.t.ref;
-    const named = this.named;
+    const g = this.rows[i]!;
+    const inTable = g < this.split;
+    const r = inTable ? g : this.kRows[g - this.split]!;
+    const num = inTable ? this.tNum : this.kNum;
+    const ref = inTable ? this.tRef : this.kRef;
+    const named = inTable ? this.named : this.keptNamed;
     const o = r * NN;
     const b = r * NS;
     this.timestamp = num[o + N_TS]!;
@@ -152,36 +199,40 @@ class TableRows implements RequestRows {
     this.inferenceGeo = named[ref[b + S_GEO]! + 1]!;
   }
   agentAt(i: number): string | null {
-    return this.named[this.t.ref[this.rows[i]! * NS + S_AGENT]! + 1]!;
+    const g = this.rows[i]!;
+    if (g < this.split) return this.named[this.tRef[g * NS + S_AGENT]! + 1]!;
+    return this.keptNamed[this.kRef[this.kRows[g - this.split]! * NS + S_AGENT]! + 1]!;
   }
   record(i: number): RequestRecord {
-    return requestRecords(this.t, [this.rows[i]!])[0]!;
+    const g = this.rows[i]!;
+    return g < this.split ? columnRecords(this.t, [g])[0]! : columnRecords(this.kept, [this.kRows[g - this.split]!])[0]!;
   }
 }
 
-/** (timestamp, file, offset) order of record indexes, compared as numbers (files by the rank of their path). */
-function lineOrder(t: RequestTable): (a: number, b: number) => number {
-  const n = t.count;
+/**
+ * (timestamp, file, offset) order of rows as TableRows numbers them. Only the
+ * timestamps are gathered first: rows seldom share one, so the paths and
+ * offsets of the tie-break are read where they are, when needed.
+ */
+function lineOrder(t: RequestTable, kept: KeptRecords = NO_KEPT): (a: number, b: number) => number {
+  const split = t.count;
   const num = t.num;
   const ref = t.ref;
   const strings = t.pool.strings;
-  // rank the distinct file paths once
-  const files = new Set<number>();
-  for (let r = 0; r < n; r++) files.add(ref[r * NS + S_FILE]!);
-  const byName = [...files].sort((a, b) => (strings[a]! < strings[b]! ? -1 : strings[a]! > strings[b]! ? 1 : 0));
-  const rank = new Int32Array(strings.length);
-  byName.forEach((f, i) => {
-    rank[f] = i;
-  });
-  const ts = new Float64Array(n);
-  const fileRank = new Int32Array(n);
-  const off = new Float64Array(n);
-  for (let r = 0; r < n; r++) {
-    ts[r] = num[r * NN + N_TS]!;
-    off[r] = num[r * NN + N_OFFSET]!;
-    fileRank[r] = rank[ref[r * NS + S_FILE]!]!;
-  }
-  return (a, b) => ts[a]! - ts[b]! || fileRank[a]! - fileRank[b]! || off[a]! - off[b]!;
+  const keptRows = kept.rows;
+  const keptNum = kept.num;
+  const ts = new Float64Array(split + keptRows.length);
+  for (let r = 0; r < split; r++) ts[r] = num[r * NN + N_TS]!;
+  for (let j = 0; j < keptRows.length; j++) ts[split + j] = keptNum[keptRows[j]! * NN + N_TS]!;
+  const file = (g: number): string => (g < split ? strings[ref[g * NS + S_FILE]!]! : kept.strings[kept.ref[keptRows[g - split]! * NS + S_FILE]!]!);
+  const offset = (g: number): number => (g < split ? num[g * NN + N_OFFSET]! : keptNum[keptRows[g - split]! * NN + N_OFFSET]!);
+  return (a, b) => {
+    const d = ts[a]! - ts[b]!;
+    if (d !== 0) return d;
+    const fa = file(a);
+    const fb = file(b);
+    return fa < fb ? -1 : fa > fb ? 1 : offset(a) - offset(b);
+  };
 }
 
 /** Record indexes ordered by (timestamp, file, offset). */
@@ -227,24 +278,42 @@ export interface SessionRecords {
  * row that needs one), so a caller that reduces each session to sums never
  * makes an object per record.
  */
-export function bySession(c: Collected): SessionRecords {
+export function bySession(c: Collected, kept: KeptRecords = NO_KEPT): SessionRecords {
   const t = c.requests;
   const strings = t.pool.strings;
+  const split = t.count;
+  // a session of the kept records as the table's pool index, interned once each
+  const pooled = new Int32Array(kept.strings.length).fill(-2);
+  const keptPooled = (i: number): number => {
+    let m = pooled[i]!;
+    if (m === -2) pooled[i] = m = t.pool.intern(kept.strings[i]!);
+    return m;
+  };
   // rows by session (pool index) in table order, which is mostly line order already: sorting each
   // session's rows is then little work, where one sort of every row compares across sessions
   const bySess = new Map<number, number[]>();
-  for (let r = 0; r < t.count; r++) {
-    const s = t.ref[r * NS + S_SESSION]!;
-    let list = bySess.get(s);
-    if (!list) bySess.set(s, (list = []));
-    list.push(r);
+  const ref = t.ref;
+  const keptRows = kept.rows;
+  const keptRef = kept.ref;
+  // (consecutive rows are mostly of one session: its list is looked up once per run of them)
+  let last = -2;
+  let list: number[] = [];
+  for (let g = 0; g < split + keptRows.length; g++) {
+    const s = g < split ? ref[g * NS + S_SESSION]! : keptPooled(keptRef[keptRows[g - split]! * NS + S_SESSION]!);
+    if (s !== last) {
+      last = s;
+      let l = bySess.get(s);
+      if (!l) bySess.set(s, (l = []));
+      list = l;
+    }
+    list.push(g);
   }
-  const order = lineOrder(t);
-  const lists = [...bySess.values()];
-  for (const list of lists) list.sort(order);
-  lists.sort((a, b) => order(a[0]!, b[0]!));
+  const order = lineOrder(t, kept);
+  const groups = [...bySess];
+  for (const [, list] of groups) list.sort(order);
+  groups.sort((a, b) => order(a[1][0]!, b[1][0]!));
   const rows = new Map<string, number[]>();
-  for (const list of lists) rows.set(strings[t.ref[list[0]! * NS + S_SESSION]!]!, list);
+  for (const [s, list] of groups) rows.set(strings[s]!, list);
   const { apiErrors, events } = sortedOthers(c);
   const group = <T extends { sessionId: string }>(xs: T[]): Map<string, T[]> => {
     const m = new Map<string, T[]>();
@@ -258,12 +327,15 @@ export function bySession(c: Collected): SessionRecords {
   const errorsOf = group(apiErrors);
   const eventsOf = group(events);
   const sessions = [...rows.keys(), ...[...errorsOf.keys()].filter((s) => !rows.has(s))];
+  const columns = tableColumns(t);
   let named: (string | null)[] | undefined;
+  let keptNamed: (string | null)[] | undefined;
   return {
     sessions,
     rows: (s) => {
       named ??= ([null] as (string | null)[]).concat(strings);
-      return { requests: new TableRows(t, rows.get(s) ?? [], named), apiErrors: errorsOf.get(s) ?? [], events: eventsOf.get(s) ?? [] };
+      keptNamed ??= ([null] as (string | null)[]).concat(kept.strings);
+      return { requests: new TableRows(columns, named, kept, keptNamed, split, rows.get(s) ?? []), apiErrors: errorsOf.get(s) ?? [], events: eventsOf.get(s) ?? [] };
     },
   };
 }

@@ -140,6 +140,17 @@ export class RequestTable {
     return this.findHashed(finishHash(h), messageId, requestId);
   }
 
+  /** Whether a record's key has hash `h` (false: no record has that key; true: one may have). */
+  hasHash(h: number): boolean {
+    const slots = this.slots;
+    const mask = this.mask;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const x = slots[i]!;
+      if (x === 0) return false;
+      if (this.hashes[x - 1] === h) return true;
+    }
+  }
+
   /** findStrings, given the key's hash (another table's, as its keyHashes give it: its records are merged here). */
   findHashed(h: number, messageId: string, requestId: string | null): number {
     this.pendingHash = h;

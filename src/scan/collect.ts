@@ -18,7 +18,7 @@ import { before, N_INPUT, N_OFFSET, N_OUTPUT, N_READ, N_TOK_OFFSET, N_TOK_TS, N_
 
 export { StringPool } from './_pool.js';
 export { NN, NS, NUM_FIELDS, releaseColumns, RequestTable, STR_FIELDS, type ResizableBuffer } from './_table.js';
-export { bySession, finishCollected, Request, requestKey, requestRecords, type SessionRecords } from './_records.js';
+export { bySession, finishCollected, Request, requestKey, requestRecords, type KeptRecords, type SessionRecords } from './_records.js';
 
 export interface Collected {
   requests: RequestTable;
@@ -133,11 +133,13 @@ export function addOutcome(c: Collected, o: LineOutcome, ctx: LineContext, offse
 /**
  * Merges the records of another table (another thread's, whose string pool is
  * `strings` and key hashes `hashes`) into `into`: mergeRecord of every record,
- * order-free.
+ * order-free. With `kept`, only records `into` already has are merged; the
+ * indexes of the others are pushed to `kept` (they stay where they are, read
+ * in place: see bySession).
  */
-export function mergeColumns(into: RequestTable, count: number, num: Float64Array, ref: Int32Array, strings: string[], hashes: Int32Array): void {
+export function mergeColumns(into: RequestTable, count: number, num: Float64Array, ref: Int32Array, strings: readonly string[], hashes: Int32Array, kept?: number[]): void {
   // room for all of them at once: no growing or rehashing on the way
-  into.reserve(into.count + count);
+  if (!kept) into.reserve(into.count + count);
   // each distinct string of the other pool gets its index here once
   const map = new Int32Array(strings.length).fill(-2);
   const local = (i: number): number => {
@@ -150,6 +152,11 @@ export function mergeColumns(into: RequestTable, count: number, num: Float64Arra
     return m;
   };
   for (let n = 0; n < count; n++) {
+    // (a key no record here has: kept as it is, with no string looked at)
+    if (kept && !into.hasHash(hashes[n]!)) {
+      kept.push(n);
+      continue;
+    }
     const o = n * NN;
     const s = n * NS;
     const messageId = strings[ref[s + S_MESSAGE]!]!;
@@ -157,6 +164,11 @@ export function mergeColumns(into: RequestTable, count: number, num: Float64Arra
     const requestId = rq < 0 ? null : strings[rq]!;
     let r = into.findHashed(hashes[n]!, messageId, requestId);
     const isNew = r < 0;
+    if (isNew && kept) {
+      // (a hash shared by another key)
+      kept.push(n);
+      continue;
+    }
     if (isNew) r = into.addFound(messageId, requestId);
     const tokFile = strings[ref[s + S_TOK_FILE]!]!;
     if (isNew || into.tokensWin(r, num[o + N_OUTPUT]!, num[o + N_TOK_TS]!, tokFile, num[o + N_TOK_OFFSET]!)) {

@@ -17,7 +17,7 @@ import { MessageChannel, parentPort, Worker, type MessagePort } from 'node:worke
 import { emptyIssues, type ScanIssues } from '../domain/types.js';
 import { bySession, mergeCollected, type SessionRecords } from './collect.js';
 import { addIssues, claimer, claimerLeaving, oncePerFile, planItems, replyOf, scanItemsInThread, startWork, type ScanInput, type WorkerInput } from './run.js';
-import { mergePacked, recordsMessage, type Records } from './transfer.js';
+import { mergeKeeping, mergePacked, recordsMessage, type Records } from './transfer.js';
 import type { ScanFile } from './index.js';
 import { DEFERRED, workerInput } from './worker-input.js';
 
@@ -164,21 +164,25 @@ export async function sinkScan<X>(meanwhile?: (extra: X) => void): Promise<{ rec
   const r = scanItemsInThread(s.files, s.items, claimer(s.counter, s.items.length), { events: s.events });
   // the other threads' records are not here yet (they finish about when this one does, then pack and send theirs)
   meanwhile?.(data.extra);
-  // each other reader's records arrive once, through its own port (merged in any order: the merge is order-free)
-  await Promise.all(
+  // each other reader's records arrive once, through its own port
+  const got = await Promise.all(
     data.ports.map(
       (port) =>
-        new Promise<void>((resolve) =>
+        new Promise<Records>((resolve) =>
           port.once('message', (m: Records) => {
-            mergePacked(r.collected.requests, m.packed);
-            mergeCollected(r.collected, m);
             port.close();
-            resolve();
+            resolve(m);
           }),
         ),
     ),
   );
-  return { records: bySession(r.collected), extra: data.extra, own: { issues: r.issues, bytes: r.bytes, usageLines: r.usageLines } };
+  // the biggest share is kept where it is (mergeKeeping), after the others are merged (in any order: the merge is order-free)
+  got.sort((a, b) => a.packed.count - b.packed.count);
+  for (const m of got) mergeCollected(r.collected, m);
+  const last = got.pop();
+  for (const m of got) mergePacked(r.collected.requests, m.packed);
+  const kept = last ? mergeKeeping(r.collected.requests, last.packed) : undefined;
+  return { records: bySession(r.collected, kept), extra: data.extra, own: { issues: r.issues, bytes: r.bytes, usageLines: r.usageLines } };
 }
 
 /** In the sink worker: the reply, with the sink's own counts. */

@@ -3,7 +3,7 @@
 // (moved, not copied, and released once merged) and one string holding the
 // thread's string pool.
 import type { ScanResult } from '../domain/types.js';
-import { mergeColumns, releaseColumns, type Collected, type RequestTable } from './collect.js';
+import { mergeColumns, releaseColumns, type Collected, type KeptRecords, type RequestTable } from './collect.js';
 
 export interface PackedRecords {
   count: number;
@@ -32,12 +32,30 @@ export function packRecords(t: RequestTable): PackedRecords {
   return { count: t.count, text: strings.join(''), starts, nums: t.num, refs: t.ref, hashes: t.keyHashes() };
 }
 
-/** Merges packed records into `into` (order-free, as every merge). */
-export function mergePacked(into: RequestTable, p: PackedRecords): void {
+function unpackStrings(p: PackedRecords): string[] {
   const strings: string[] = new Array<string>(p.starts.length - 1);
   for (let i = 0; i < strings.length; i++) strings[i] = p.text.slice(p.starts[i]!, p.starts[i + 1]!);
-  mergeColumns(into, p.count, p.nums, p.refs, strings, p.hashes);
+  return strings;
+}
+
+/** Merges packed records into `into` (order-free, as every merge). */
+export function mergePacked(into: RequestTable, p: PackedRecords): void {
+  mergeColumns(into, p.count, p.nums, p.refs, unpackStrings(p), p.hashes);
   releaseColumns(p.nums, p.refs);
+}
+
+/**
+ * Merges into `into` only the packed records it has already (the same
+ * response read by both threads); the others, nearly all of them, stay in
+ * their columns and are returned, for bySession to read where they are:
+ * copying each into `into` was most of a merge's time. Last: records merged
+ * into `into` afterwards would not be checked against them.
+ */
+export function mergeKeeping(into: RequestTable, p: PackedRecords): KeptRecords {
+  const strings = unpackStrings(p);
+  const rows: number[] = [];
+  mergeColumns(into, p.count, p.nums, p.refs, strings, p.hashes, rows);
+  return { num: p.nums, ref: p.refs, strings, rows };
 }
 
 /** A thread's records as a reading thread sends them to another (scan/sink.ts). */
