@@ -165,6 +165,14 @@ class TableRows implements RequestRows {
     private readonly rows: readonly number[],
   ) {
     this.count = rows.length;
+    // the fields that hold null or a string hold both from the start: the first string stored into a field
+    // that only held null changes the object's shape, which throws away the reduction's optimized code
+    this.agentId = '';
+    this.speed = '';
+    this.inferenceGeo = '';
+    this.agentId = null;
+    this.speed = null;
+    this.inferenceGeo = null;
     this.tNum = t.num;
     this.tRef = t.ref;
     this.kNum = kept.num;

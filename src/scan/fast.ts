@@ -71,7 +71,8 @@ export class FastDecoder extends SlotWalker {
   /** `walk`: read buffers in its memory are walked there (scan/_wasm.ts); others, and what it leaves, in JS. */
   constructor(walk: WasmWalk | null = null) {
     super();
-    if (walk) this.bindSlots(walk);
+    // (bound by the first decode: a call that only runs once the code is optimized throws that code away)
+    this.wasm = walk;
   }
 
   private nextGen(): number {
@@ -116,9 +117,8 @@ export class FastDecoder extends SlotWalker {
     if (this.is(S_TYPE, ASSISTANT)) {
       const m = TOP_MESSAGE;
       if (!this.isObject(m.message) || !this.isObject(m.usage)) return R_NONE;
-      this.agentKind = this.vt[S_SIDECHAIN] === V_TRUE && this.has(S_SIDECHAIN) ? AGENT_SIDECHAIN : AGENT_NONE;
-      const apiError = this.has(S_API_ERROR) && this.vt[S_API_ERROR] === V_TRUE;
-      return this.usage(m, S_REQUEST, S_TIMESTAMP, apiError);
+      this.agentKind = this.isTrue(S_SIDECHAIN) ? AGENT_SIDECHAIN : AGENT_NONE;
+      return this.usage(m, S_REQUEST, S_TIMESTAMP, this.isTrue(S_API_ERROR));
     }
     if (this.is(S_TYPE, PROGRESS) && this.isObject(S_DATA) && this.is(S_DATA_TYPE, AGENT_PROGRESS)) {
       const m = PROGRESS_MESSAGE;
@@ -201,9 +201,13 @@ export class FastDecoder extends SlotWalker {
     return this.shared(S_SESSION) ?? ctx.fileSessionId;
   }
   agentId(ctx: LineContext): string | null {
-    if (this.agentKind === AGENT_NONE) return null;
-    if (this.agentKind === AGENT_PROGRESS_LINE) return this.shared(S_DATA_AGENT) ?? 'progress';
-    return this.shared(S_AGENT) ?? ctx.fileAgentId ?? 'sidechain';
+    // (both read whatever the line: see isTrue; on a main-thread line the slot is empty, found at once)
+    const kind = this.agentKind;
+    const own = this.shared(kind === AGENT_PROGRESS_LINE ? S_DATA_AGENT : S_AGENT);
+    const fileAgentId = ctx.fileAgentId;
+    if (kind === AGENT_NONE) return null;
+    if (kind === AGENT_PROGRESS_LINE) return own ?? 'progress';
+    return own ?? fileAgentId ?? 'sidechain';
   }
   cwd(): string | null {
     return this.shared(S_CWD);
@@ -228,6 +232,16 @@ export class FastDecoder extends SlotWalker {
 
   private has(e: number): boolean {
     return this.seen[e] === this.gen;
+  }
+  /**
+   * The slot holds `true`. Both halves are read on every call, not one after
+   * the other: a read that first runs once the code is optimized (an API
+   * error, a sidechain line) has no type feedback and throws that code away.
+   */
+  private isTrue(e: number): boolean {
+    const seen = this.seen[e] === this.gen;
+    const isTrue = this.vt[e] === V_TRUE;
+    return seen && isTrue;
   }
   private isObject(e: number): boolean {
     return this.seen[e] === this.gen && this.vt[e] === V_OBJ;
