@@ -310,11 +310,15 @@ export function runPlain(cmd, args, { env, cwd = ROOT } = {}) {
  * (thermal, page cache, noisy neighbours) hits all tools alike. `warmup`
  * untimed rounds first. Each command: { id, cmd, args, env, keepStdout, check(result) }.
  * `check` returns an error string or null; results keep the last stdout.
+ * `mirror`: every other round runs in reverse (A B C C B A A B C ...), so that
+ * no command always follows the same one (what ran just before can cost the
+ * next process: see the core case).
  */
-export function interleave(commands, { runs, warmup }) {
+export function interleave(commands, { runs, warmup, mirror = false }) {
   const results = new Map(commands.map((c) => [c.id, { id: c.id, samples: [], errors: [], lastStdout: null }]));
   for (let round = -warmup; round < runs; round++) {
-    for (const c of commands) {
+    const order = mirror && (round + warmup) % 2 === 1 ? [...commands].reverse() : commands;
+    for (const c of order) {
       const r = measure(c.cmd, c.args, { env: c.env, keepStdout: c.keepStdout });
       const label = round < 0 ? 'warmup' : `run ${round + 1}/${runs}`;
       let err = r.status === 0 ? null : `exit ${r.status ?? r.signal}${r.stderr ? `: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}` : ''}`;
