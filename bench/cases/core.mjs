@@ -66,13 +66,20 @@ export async function run(ctx) {
     shown[`cat:${c.key}`] = catScript.replace('"$1"', c.key === 'big' ? rel(big.file) : `${rel(c.dir)}/projects`);
   }
 
-  // Each case in a block of its own, its commands mirrored every other round. Run after ccusage's 1.2 GB run on the
-  // single file, the next process paid ~60 ms more (the VM hands the freed memory back to the host and faults it in
-  // again): measured, cachelens on the corpus right after it 845 ms vs 762 ms right after cat (medians of 5 pairs).
-  // Interleaving every command of both cases put cachelens:corpus after it in every round.
+  // What ran just before a command changes its time here, so each tool gets the same predecessors:
+  // - each case in a block of its own: right after ccusage's 1.2 GB run on the single file, the next process paid
+  //   ~60 ms more (cachelens on the corpus: 845 vs 762 ms right after cat, medians of 5 pairs);
+  // - within a block the two tools alternate, mirrored every other round (A B B A A B ...), so each follows the
+  //   other as often as itself;
+  // - cat runs in rounds of its own after them: the process right after `cat` of the corpus ran faster, ccusage most
+  //   (medians of 5: ccusage 1.28 s after cat, 1.39 s after cachelens, 1.50 s after a 2 s pause; cachelens 0.645,
+  //   0.656 and 0.653 s), so cat inside the rounds favoured whichever tool came next.
   const results = new Map();
   for (const c of cases) {
-    for (const [id, r] of interleave(commands.filter((x) => x.id.endsWith(`:${c.key}`)), { ...opts, mirror: true })) results.set(id, r);
+    const mine = commands.filter((x) => x.id.endsWith(`:${c.key}`));
+    const tools = mine.filter((x) => !x.id.startsWith('cat:'));
+    for (const [id, r] of interleave(tools, { ...opts, mirror: true })) results.set(id, r);
+    for (const [id, r] of interleave(mine.filter((x) => x.id.startsWith('cat:')), opts)) results.set(id, r);
   }
   const get = (id) => results.get(id);
 
@@ -153,11 +160,13 @@ export async function run(ctx) {
   const md = `## ${title}
 
 Run ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')} on ${m.nproc} cores (${m.cpuModel}), ${m.memGiB} GiB RAM (\`free -g\`), Node ${m.node}, ${m.platform}.
-${opts.runs} timed run(s) per command, interleaved within each case (the case's commands once per round, in reverse order every
-other round: A B C C B A …), after ${opts.warmup} untimed warm-up round(s), so the page cache is warm for every tool. The two cases
-run one after the other, not interleaved: a process started right after ccusage's 1.2 GB run on the single file was ~60 ms slower
-(cachelens on the corpus: 845 vs 762 ms right after \`cat\`, medians of 5 pairs; the VM faults the freed memory in again), and
-interleaving both cases had put cachelens's corpus run right after it in every round. Wall time: median, measured with \`process.hrtime\` around \`spawnSync\`.
+${opts.runs} timed run(s) per command after ${opts.warmup} untimed warm-up round(s), so the page cache is warm for every tool. What ran
+just before a command changes its time on this machine, so both tools get the same predecessors: the two cases run one after
+the other; within a case cachelens and ccusage alternate, in reverse order every other round (A B B A …), so each follows the
+other as often as itself; \`cat\` runs in rounds of its own after them. Measured (medians of 5): right after ccusage's 1.2 GB run
+on the single file, cachelens on the corpus took 845 ms against 762 ms right after \`cat\`; and the process right after \`cat\` of the
+corpus runs faster, ccusage most (1.28 s after \`cat\`, 1.39 s after cachelens, 1.50 s after a 2 s pause; cachelens 0.645, 0.656
+and 0.653 s), so \`cat\` inside the rounds favoured whichever tool came next. Wall time: median, measured with \`process.hrtime\` around \`spawnSync\`.
 Peak RSS: \`/usr/bin/time -f '%e %M'\` (max RSS of the process and its waited-for children), median and max over the runs.
 Every command runs with \`CLAUDE_CONFIG_DIR=<case dir>\`, \`NO_COLOR=1\`, \`TZ=UTC\` and a fresh empty \`HOME\` per run;
 cachelens's \`XDG_CACHE_HOME\` is one dir for the whole run, where it keeps V8's code cache of its bundles as it does for
