@@ -311,14 +311,16 @@ export function runPlain(cmd, args, { env, cwd = ROOT } = {}) {
  * untimed rounds first. Each command: { id, cmd, args, env, keepStdout, check(result) }.
  * `check` returns an error string or null; results keep the last stdout.
  * `mirror`: every other round runs in reverse (A B C C B A A B C ...), so that
- * no command always follows the same one (what ran just before can cost the
- * next process: see the core case).
+ * no command always follows the same one. `pauseMs`: a pause before every
+ * command, so that what ran just before has passed (see the core case).
  */
-export function interleave(commands, { runs, warmup, mirror = false }) {
+export function interleave(commands, { runs, warmup, mirror = false, pauseMs = 0 }) {
   const results = new Map(commands.map((c) => [c.id, { id: c.id, samples: [], errors: [], lastStdout: null }]));
+  const pause = new Int32Array(new SharedArrayBuffer(4));
   for (let round = -warmup; round < runs; round++) {
     const order = mirror && (round + warmup) % 2 === 1 ? [...commands].reverse() : commands;
     for (const c of order) {
+      if (pauseMs > 0) Atomics.wait(pause, 0, 0, pauseMs);
       const r = measure(c.cmd, c.args, { env: c.env, keepStdout: c.keepStdout });
       const label = round < 0 ? 'warmup' : `run ${round + 1}/${runs}`;
       let err = r.status === 0 ? null : `exit ${r.status ?? r.signal}${r.stderr ? `: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}` : ''}`;

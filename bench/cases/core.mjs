@@ -11,6 +11,8 @@ export const title = 'Core: cold report vs ccusage vs cat';
 
 const TARGET_WALL_RATIO = 0.5;
 const TARGET_RSS_MIB = 150;
+/** pause before each timed command (see run) */
+const PAUSE_MS = 1000;
 
 function parseJson(text) {
   try { return { value: JSON.parse(text) }; } catch (e) { return { error: e.message }; }
@@ -66,20 +68,19 @@ export async function run(ctx) {
     shown[`cat:${c.key}`] = catScript.replace('"$1"', c.key === 'big' ? rel(big.file) : `${rel(c.dir)}/projects`);
   }
 
-  // What ran just before a command changes its time here, so each tool gets the same predecessors:
-  // - each case in a block of its own: right after ccusage's 1.2 GB run on the single file, the next process paid
-  //   ~60 ms more (cachelens on the corpus: 845 vs 762 ms right after cat, medians of 5 pairs);
-  // - within a block the two tools alternate, mirrored every other round (A B B A A B ...), so each follows the
-  //   other as often as itself;
-  // - cat runs in rounds of its own after them: the process right after `cat` of the corpus ran faster, ccusage most
-  //   (medians of 5: ccusage 1.28 s after cat, 1.39 s after cachelens, 1.50 s after a 2 s pause; cachelens 0.645,
-  //   0.656 and 0.653 s), so cat inside the rounds favoured whichever tool came next.
+  // What ran just before a command changes its time on this machine, ccusage's most (medians of 5, corpus):
+  // ccusage 1.28 s right after cat of the corpus, 1.18–1.35 s right after itself, 1.39 s right after cachelens, 1.50 s after
+  // a 2 s pause; cachelens 0.645 / 0.656 / 0.653 s (after cat / ccusage / a pause); and right after ccusage's 1.2 GB
+  // run on the single file cachelens took 845 ms against 762 ms. So every command runs after a pause of PAUSE_MS,
+  // alone: the ratio is then the same for pauses of 0.5, 1 and 3 s (0.44, 0.44, 0.43 in one series of 5 each). The
+  // cases run in blocks of their own, the tools alternating (mirrored every other round), cat in rounds of its own.
   const results = new Map();
+  const paused = { ...opts, pauseMs: PAUSE_MS };
   for (const c of cases) {
     const mine = commands.filter((x) => x.id.endsWith(`:${c.key}`));
     const tools = mine.filter((x) => !x.id.startsWith('cat:'));
-    for (const [id, r] of interleave(tools, { ...opts, mirror: true })) results.set(id, r);
-    for (const [id, r] of interleave(mine.filter((x) => x.id.startsWith('cat:')), opts)) results.set(id, r);
+    for (const [id, r] of interleave(tools, { ...paused, mirror: true })) results.set(id, r);
+    for (const [id, r] of interleave(mine.filter((x) => x.id.startsWith('cat:')), paused)) results.set(id, r);
   }
   const get = (id) => results.get(id);
 
@@ -160,13 +161,14 @@ export async function run(ctx) {
   const md = `## ${title}
 
 Run ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')} on ${m.nproc} cores (${m.cpuModel}), ${m.memGiB} GiB RAM (\`free -g\`), Node ${m.node}, ${m.platform}.
-${opts.runs} timed run(s) per command after ${opts.warmup} untimed warm-up round(s), so the page cache is warm for every tool. What ran
-just before a command changes its time on this machine, so both tools get the same predecessors: the two cases run one after
-the other; within a case cachelens and ccusage alternate, in reverse order every other round (A B B A …), so each follows the
-other as often as itself; \`cat\` runs in rounds of its own after them. Measured (medians of 5): right after ccusage's 1.2 GB run
-on the single file, cachelens on the corpus took 845 ms against 762 ms right after \`cat\`; and the process right after \`cat\` of the
-corpus runs faster, ccusage most (1.28 s after \`cat\`, 1.39 s after cachelens, 1.50 s after a 2 s pause; cachelens 0.645, 0.656
-and 0.653 s), so \`cat\` inside the rounds favoured whichever tool came next. Wall time: median, measured with \`process.hrtime\` around \`spawnSync\`.
+${opts.runs} timed run(s) per command after ${opts.warmup} untimed warm-up round(s), so the page cache is warm for every tool; each command
+runs alone, after a pause of ${PAUSE_MS / 1000} s. What ran just before a command changes its time on this machine, ccusage's most. Measured
+on the corpus (medians of 5): ccusage 1.28 s right after \`cat\` of the corpus, 1.18–1.35 s right after itself, 1.39 s right after cachelens,
+1.50 s after a 2 s pause; cachelens 0.645, 0.656 and 0.653 s after \`cat\`, ccusage and a pause; and right after ccusage's 1.2 GB run on
+the single file, cachelens took 845 ms against 762 ms. With the pause, the ratio no longer depends on it: 0.44, 0.44 and 0.43 for
+pauses of 0.5, 1 and 3 s (one series of 5 each). Back to back, alternating (this bench before the pause), it was 0.48–0.51× in the
+runs of 2026-11-22. The two cases run one after the other; within a case cachelens and ccusage alternate, in reverse order every
+other round (A B B A …); \`cat\` runs in rounds of its own after them. Wall time: median, measured with \`process.hrtime\` around \`spawnSync\`.
 Peak RSS: \`/usr/bin/time -f '%e %M'\` (max RSS of the process and its waited-for children), median and max over the runs.
 Every command runs with \`CLAUDE_CONFIG_DIR=<case dir>\`, \`NO_COLOR=1\`, \`TZ=UTC\` and a fresh empty \`HOME\` per run;
 cachelens's \`XDG_CACHE_HOME\` is one dir for the whole run, where it keeps V8's code cache of its bundles as it does for
