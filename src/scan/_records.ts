@@ -116,8 +116,8 @@ function columnRecords(c: Columns, order: ArrayLike<number>): Request[] {
 }
 
 /**
- * Records another thread's table holds and the sink's table does not (its
- * others were merged into it: mergePacked with `kept`): read where they are,
+ * Records another thread's table holds and the sink's table does not (the
+ * others were merged into it: transfer.ts mergeKeeping): read where they are,
  * not copied in, and listed with the table's by bySession.
  */
 export interface KeptRecords extends Columns {
@@ -145,17 +145,17 @@ class TableRows implements RequestRows {
   speed: string | null = null;
   inferenceGeo: string | null = null;
   readonly count: number;
-  /**
-   * `named`, `keptNamed`: the strings one place on, with null first, so that
-   * a reference (-1 for null) reads as named[ref + 1] with no branch: a
-   * branch first taken after the code was optimized throws that code away.
-   */
   // (the table's and the kept records' arrays as fields of their own: seek picks between them with no object of either shape)
   private readonly tNum: Float64Array;
   private readonly tRef: Int32Array;
   private readonly kNum: Float64Array;
   private readonly kRef: Int32Array;
   private readonly kRows: readonly number[];
+  /**
+   * `named`, `keptNamed`: the strings one place on, with null first, so that
+   * a reference (-1 for null) reads as named[ref + 1] with no branch: a
+   * branch first taken after the code was optimized throws that code away.
+   */
   constructor(
     private readonly t: Columns,
     private readonly named: readonly (string | null)[],

@@ -118,8 +118,8 @@ export class RequestTable {
     // Each field that grow(), rehash() or the next file's context replaces is stored here a second time. V8
     // compiles code that reads a field stored only once with its value built in, and the first replacement,
     // mid-scan, throws all that code away (findBytes, addFast, place, attributionWins ...) to be compiled again;
-    // a field stored twice (with another value) is read as a field. Measured on a cold report: 34 -> 5 such
-    // throw-aways, ~-25 ms.
+    // a field stored twice (with another value) is read as a field. Measured on a cold report: 9-36 -> 4-5 such
+    // throw-aways (--trace-deopt), ~-10 ms.
     this.num = new Float64Array(this.num.buffer);
     this.ref = new Int32Array(this.ref.buffer);
     this.hashes = new Int32Array(this.hashes.buffer);

@@ -25,11 +25,9 @@ import { DEFERRED, workerInput } from './worker-input.js';
 interface SinkData<X> {
   scan: WorkerInput;
   extra: X;
-  /** one per scan worker: each sends its records through it, once */
+  /** one per other reading thread (scan workers, then the main thread): each sends its records through it, once */
   ports: MessagePort[];
 }
-
-
 
 /** Scan counts of one thread. */
 export type Counts = { issues: ScanIssues; bytes: number; usageLines: number };
