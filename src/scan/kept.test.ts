@@ -10,11 +10,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { bySession, emptyCollected, type Collected, type SessionRecords } from './collect.js';
 import { scanFile } from './file.js';
 import { mergeKeeping, mergePacked, packRecords } from './transfer.js';
+import { finishHash, FNV_PRIME, FNV_SEED, hashString, REQUEST_FOLLOWS } from './_pool.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cachelens-kept-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-function assistant(id: string, session: string, ts: number, out: number, more: { model?: string; agentId?: string; geo?: string } = {}): string {
+function assistant(id: string, session: string, ts: number, out: number, more: { model?: string; agentId?: string; geo?: string; req?: string } = {}): string {
   return JSON.stringify({
     parentUuid: null,
     isSidechain: more.agentId !== undefined,
@@ -22,7 +23,7 @@ function assistant(id: string, session: string, ts: number, out: number, more: {
     ...(more.agentId ? { agentId: more.agentId } : {}),
     version: '2.1.62',
     message: { model: more.model ?? 'claude-opus-4-6', id, type: 'message', role: 'assistant', content: [{ type: 'text', text: 't' }], usage: { input_tokens: 3, cache_creation_input_tokens: 10, cache_read_input_tokens: out * 7, output_tokens: out, ...(more.geo ? { inference_geo: more.geo } : {}) } },
-    requestId: `req_${id}`,
+    requestId: more.req ?? `req_${id}`,
     type: 'assistant',
     timestamp: new Date(Date.UTC(2026, 0, 1, 0, 0, ts)).toISOString(),
   });
@@ -44,6 +45,11 @@ const B = [
   assistant('msg_b3', 's2', 5, 7, { agentId: 'ag1' }),
   assistant('msg_b4', 's1', 2, 8), // the same second as msg_a1: the tie-break (file, offset) orders them
 ];
+
+/** The table's key hash of (messageId, requestId) (RequestTable.findStrings). */
+function keyHash(messageId: string, requestId: string): number {
+  return finishHash(hashString(requestId, Math.imul(hashString(messageId, FNV_SEED) ^ REQUEST_FOLLOWS, FNV_PRIME)));
+}
 
 function read(lines: string[], name: string): Collected {
   const file = path.join(dir, name);
@@ -87,5 +93,32 @@ describe('mergeKeeping + bySession(kept)', () => {
     expect((got as [string][]).map(([s]) => s)).toEqual(['s4', 's1', 's3', 's2']);
     const s1 = (got as [string, { record: { messageId: string } }[]][]).find(([s]) => s === 's1')![1].map((x) => x.record.messageId);
     expect(s1).toEqual(['msg_k1', 'msg_a1', 'msg_b4', 'msg_b1', 'msg_a3']);
+  });
+
+  it('keeps a record whose key only shares its hash with one the sink has', () => {
+    // two message ids whose keys hash alike (found by trying: ~2^16 ids make a pair likely)
+    const seen = new Map<number, string>();
+    let pair: [string, string] | null = null;
+    for (let i = 0; pair === null; i++) {
+      const id = `msg_c${i}`;
+      const h = keyHash(id, 'req_c');
+      const other = seen.get(h);
+      if (other !== undefined) pair = [other, id];
+      else seen.set(h, id);
+    }
+    const [a, b] = pair;
+    expect(keyHash(a, 'req_c')).toBe(keyHash(b, 'req_c'));
+    const full = read([assistant(a, 's1', 1, 5, { req: 'req_c' })], 'ha.jsonl');
+    const keeping = read([assistant(a, 's1', 1, 5, { req: 'req_c' })], 'ha.jsonl');
+    const packed = packRecords(read([assistant(b, 's2', 2, 7, { req: 'req_c' })], 'hb.jsonl').requests);
+    mergePacked(full.requests, { ...packed, nums: packed.nums.slice(), refs: packed.refs.slice() });
+    const kept = mergeKeeping(keeping.requests, packed);
+    expect(kept.rows).toEqual([0]);
+    const got = rowsOf(bySession(keeping, kept));
+    expect(got).toEqual(rowsOf(bySession(full)));
+    expect((got as [string, { record: { messageId: string; output: number } }[]][]).map(([s, rows]) => [s, rows.map((x) => [x.record.messageId, x.record.output])])).toEqual([
+      ['s1', [[a, 5]]],
+      ['s2', [[b, 7]]],
+    ]);
   });
 });
