@@ -71,7 +71,8 @@ d('the cold report in worker threads (sink)', () => {
     const sink = { url: pathToFileURL(path.join(repoRoot, 'dist', 'bundle', 'parts-worker.cjs')), extra: { tz: 'UTC', filters: { since: null, until: null, project: null, model: null } } };
     const runs = [];
     type Merged = import('../src/report/parts.js').MergedParts;
-    for (const threads of [1, 2, 4]) runs.push(await scanWithSink<Merged, typeof sink.extra>(files, sink, workerUrl()!, { threads, events: false }));
+    // (a one-shot command's main thread reads a share too; a server's does not)
+    for (const threads of [1, 2, 4]) for (const mainReads of [false, true]) runs.push(await scanWithSink<Merged, typeof sink.extra>(files, sink, workerUrl()!, { threads, events: false, mainReads }));
     // the merged sums of every session
     expect(runs[0]!.result.total.sessions.size).toBeGreaterThan(100);
     for (const r of runs.slice(1)) {
@@ -100,6 +101,15 @@ d('the cold report in worker threads (sink)', () => {
     expect(earlyReplied).toBe(true); // (the early sink did the work, not a fresh one)
     expect(used.result).toEqual(plain.result);
     expect(used.counts).toEqual(plain.counts);
+    // started for a one-shot command, whose main thread reads too (no scan worker with two threads)
+    const earlyMain = startEarly(sinkUrl, workerUrl()!, 2, true);
+    expect(earlyMain.scanners).toHaveLength(0);
+    let mainReplied = false;
+    earlyMain.sink.once('message', () => (mainReplied = true));
+    const withMain = await scanWithSink<Merged, typeof sink.extra>(files, sink, workerUrl()!, { threads: 2, events: false, early: earlyMain, mainReads: true });
+    expect(mainReplied).toBe(true);
+    expect(withMain.result).toEqual(plain.result);
+    expect(withMain.counts).toEqual(plain.counts);
     // one that failed before it got its input (a file that is no worker): the others are stopped, fresh ones do the work
     const broken = startEarly(pathToFileURL(path.join(tmp, 'no-such-worker.cjs')), workerUrl()!, 2);
     await new Promise<void>((resolve) => broken.sink.once('exit', () => resolve()));

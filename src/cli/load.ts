@@ -88,7 +88,9 @@ export interface OutputSpec {
    * answer from the transcripts directly and fill the store in a detached
    * copy of itself (background-index.ts); and when it is likely to read
    * without the store, its workers start before the files are found (a
-   * server's repeated requests would start them for nothing).
+   * server's repeated requests would start them for nothing), and the main
+   * thread reads a share of the files itself (a server's would stop
+   * answering meanwhile).
    */
   background?: boolean;
 }
@@ -189,7 +191,7 @@ export async function produce(opts: CommonOptions, version: string, needs: { eve
       // the overview from per-session parts, made a session's records at a time (in worker threads for a large input)
       const cal = calendarOf();
       const { coldParts } = await import('./parts.js');
-      const { merged, stats, pricing } = await coldParts(files, { tz, filters, pricingFile: overrideFile }, getPricing, cal, early);
+      const { merged, stats, pricing } = await coldParts(files, { tz, filters, pricingFile: overrideFile }, getPricing, cal, early, spec.background === true);
       const range = { from: since ? cal.startOfDay(since) : null, to: until ? cal.startOfDay(nextDay(until)) : null };
       return { output: await spec.buildFromParts({ merged, pricing, meta: metaOf(stats, dirs.projectsDirs, false, null), range }), notFound: null };
     }

@@ -159,16 +159,19 @@ export async function startColdWorkers(): Promise<EarlyWorkers | null> {
   const urls = await coldUrls();
   if (!urls) return null;
   const { startEarly } = await import('../scan/sink.js');
-  return startEarly(urls.sinkUrl, urls.scanUrl, coldThreads());
+  // (for a one-shot command, whose main thread reads a share too)
+  return startEarly(urls.sinkUrl, urls.scanUrl, coldThreads(), true);
 }
 
 /**
  * The overview's parts of transcripts read now (no store), merged: in worker
  * threads for a large input, else here. `pricingOf` is read while the workers
  * start and read (the main thread needs prices too, to name the models);
- * `early`: workers started for this already (startColdWorkers).
+ * `early`: workers started for this already (startColdWorkers); `mainReads`:
+ * this thread reads a share too (a one-shot command; a server's thread must
+ * stay free to answer).
  */
-export async function coldParts(files: ScanFile[], input: PartsWorkerInput, pricingOf: () => Promise<Pricing>, calendar: Calendar, early: EarlyWorkers | null = null): Promise<{ merged: MergedParts; stats: ScanStats; pricing: Pricing }> {
+export async function coldParts(files: ScanFile[], input: PartsWorkerInput, pricingOf: () => Promise<Pricing>, calendar: Calendar, early: EarlyWorkers | null = null, mainReads = false): Promise<{ merged: MergedParts; stats: ScanStats; pricing: Pricing }> {
   const started = performance.now();
   const bytes = files.reduce((n, f) => n + f.size, 0);
   // a bad --pricing file fails before any worker is given work
@@ -178,7 +181,7 @@ export async function coldParts(files: ScanFile[], input: PartsWorkerInput, pric
     const threads = coldThreads();
     const { scanWithSink } = await import('../scan/sink.js');
     // the workers start (or get their input) in here, before its first await
-    const running = scanWithSink<MergedParts, PartsWorkerInput>(files, { url: urls.sinkUrl, extra: input }, urls.scanUrl, { threads, events: false, early });
+    const running = scanWithSink<MergedParts, PartsWorkerInput>(files, { url: urls.sinkUrl, extra: input }, urls.scanUrl, { threads, events: false, early, mainReads });
     const pricing =
       priced ??
       (await pricingOf().catch(async (err: unknown) => {

@@ -59,14 +59,14 @@ export interface EarlyWorkers {
   stop(): void;
 }
 
-/** Scan-only workers of a scan into a sink with `threads` threads: the sink and the main thread read too. */
-function scanWorkers(threads: number): number {
-  return Math.max(0, threads - 2);
+/** Scan-only workers of a scan into a sink with `threads` threads: the sink reads too, and the main thread when `mainReads`. */
+function scanWorkers(threads: number, mainReads: boolean): number {
+  return Math.max(0, threads - (mainReads ? 2 : 1));
 }
 
-export function startEarly(sinkUrl: URL, scanUrl: URL, threads: number): EarlyWorkers {
+export function startEarly(sinkUrl: URL, scanUrl: URL, threads: number, mainReads = false): EarlyWorkers {
   const sink = new Worker(sinkUrl, { workerData: DEFERRED, resourceLimits: { maxYoungGenerationSizeMb: SINK_YOUNG_MB } });
-  const scanners = Array.from({ length: scanWorkers(threads) }, () => new Worker(scanUrl, { workerData: DEFERRED, resourceLimits: { maxYoungGenerationSizeMb: SCAN_YOUNG_MB } }));
+  const scanners = Array.from({ length: scanWorkers(threads, mainReads) }, () => new Worker(scanUrl, { workerData: DEFERRED, resourceLimits: { maxYoungGenerationSizeMb: SCAN_YOUNG_MB } }));
   const early: EarlyWorkers = {
     sink,
     scanners,
@@ -85,28 +85,30 @@ export function startEarly(sinkUrl: URL, scanUrl: URL, threads: number): EarlyWo
 }
 
 /**
- * Main thread: scans `files` with `threads` threads (this one, the sink at
- * `sink.url`, which gets `sink.extra`, and scan workers at `scanUrl`), and
- * resolves to the sink's result and the scan's counts. `early`: workers
- * started for it already (startEarly with the same urls and threads).
+ * Main thread: scans `files` with `threads` threads (the sink at `sink.url`,
+ * which gets `sink.extra`, scan workers at `scanUrl`, and with `mainReads`
+ * this one: a one-shot command's, not a server's, which must stay free to
+ * answer), and resolves to the sink's result and the scan's counts. `early`:
+ * workers started for it already (startEarly with the same urls, threads and
+ * mainReads).
  */
 export async function scanWithSink<T, X>(
   files: ScanFile[],
   sink: { url: URL; extra: X },
   scanUrl: URL,
-  opts: { threads: number; events: boolean; early?: EarlyWorkers | null },
+  opts: { threads: number; events: boolean; early?: EarlyWorkers | null; mainReads?: boolean },
 ): Promise<{ result: T; counts: Counts }> {
   const threads = Math.max(1, opts.threads);
   const inputs: ScanInput[] = files.map((f) => ({ path: f.path, project: f.project, fileAgentId: f.fileAgentId, fileSessionId: f.fileSessionId, size: f.size, startOffset: f.startOffset }));
   const items = planItems(inputs, threads);
-  // cell 0: the next item; cell 1: the sink's state, 2 .. threads - 1: the scan workers', threads: this thread's
+  // cell 0: the next item; cell 1: the sink's state, then the scan workers', and with mainReads cell threads: this thread's
   // (nobody is called off: the sink reduces whatever the others read)
   const counter = new SharedArrayBuffer(4 * (threads + 1));
   const input = (slot: number): WorkerInput => ({ files: inputs, items, counter, slot, events: opts.events });
-  // a channel from each other reading thread straight to the sink (the last one is this thread's)
+  // a channel from each other reading thread straight to the sink (with mainReads, the last one is this thread's)
   const channels = Array.from({ length: threads - 1 }, () => new MessageChannel());
   const data: SinkData<X> = { scan: input(1), extra: sink.extra, ports: channels.map((c) => c.port1) };
-  const workers = scanWorkers(threads);
+  const workers = scanWorkers(threads, opts.mainReads === true);
   const early = opts.early && !opts.early.failed && opts.early.scanners.length === workers ? opts.early : null;
   if (opts.early && !early) opts.early.stop();
   const start = (url: URL, youngMb: number, d: unknown, transferList: MessagePort[], started: Worker | undefined): Worker => {
