@@ -1,7 +1,6 @@
 // The commands' work: validate options, load (or reuse) the data, build a
 // report object, print it. Report builders and views are imported when an
 // output has to be built, so a cached re-run loads almost nothing.
-import fs from 'node:fs';
 import path from 'node:path';
 import { discoverFiles, resolveConfigDirs } from '../discover/index.js';
 import { openSqliteStore } from '../store/sqlite.js';

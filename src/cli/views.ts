@@ -1,5 +1,4 @@
 // Report objects → printable blocks. No figures are computed here.
-import type { Totals } from '../accounting/index.js';
 import type { ReportMeta } from '../report/meta.js';
 import type { OverviewReport } from '../report/overview.js';
 import type { SessionReport, SessionsReport } from '../report/sessions.js';
